@@ -1,0 +1,52 @@
+//! The two-step baseline of the seed articles: train a plain VAE (N(0, I) prior), then run
+//! k-means on the latent means. Scored exactly like the one-step model.
+
+use burn::tensor::Device;
+
+use crate::clustering::kmeans;
+use crate::data::Dataset;
+use crate::inference::{ReadbackError, SILHOUETTE_SAMPLE, encode_dataset};
+use crate::loss::Objective;
+use crate::metrics::Scores;
+use crate::model::{ClusterVae, ModelConfig};
+use crate::training::{TrainError, TrainingConfig, train};
+
+/// The training config of the baseline's VAE: the given architecture, `epochs` of the plain VAE
+/// objective and nothing else.
+pub fn baseline_config(model: ModelConfig, epochs: usize, seed: u64) -> TrainingConfig {
+    TrainingConfig::new(model)
+        .with_pretrain_epochs(epochs)
+        .with_pretrain_objective(Objective::Vae)
+        .with_epochs(0)
+        .with_init_prior_from_data(false)
+        .with_seed(seed)
+}
+
+/// Clusters `data` by k-means (K = the model's components) on the VAE's latent means and scores
+/// the result; `None` if `data` has no labels.
+pub async fn score_two_step(
+    vae: &ClusterVae,
+    data: &Dataset,
+    device: &Device,
+    seed: u64,
+) -> Result<Option<Scores>, ReadbackError> {
+    let Some(labels) = data.labels() else { return Ok(None) };
+    let encoded = encode_dataset(vae, data, device).await?;
+    let fit = kmeans(&encoded.means, encoded.latent_dim, vae.components(), 10, seed);
+    let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+    Ok(Some(Scores::compute(&fit.assignments, &labels, &encoded.means, encoded.latent_dim, SILHOUETTE_SAMPLE)))
+}
+
+/// Trains the baseline VAE on `train_set` and scores the two-step clustering of `test_set`.
+pub async fn run_baseline(
+    config: TrainingConfig,
+    train_set: &Dataset,
+    test_set: &Dataset,
+    device: &Device,
+    on_step: impl FnMut(&crate::training::StepReport),
+) -> Result<(ClusterVae, Option<Scores>), TrainError> {
+    let seed = config.seed;
+    let vae = train(config, train_set, device, on_step, ()).await?;
+    let scores = score_two_step(&vae, test_set, device, seed).await?;
+    Ok((vae, scores))
+}

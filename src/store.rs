@@ -1,0 +1,91 @@
+//! Weight storage: one SafeTensors file whose metadata carries the model's architecture
+//! (`mixvae.model_config`, JSON), so a file always loads into the shape it was trained in.
+//! Loading checks everything before a model is returned: size, format, the config, every tensor's
+//! name, shape and dtype, and that every value is finite.
+
+use burn::tensor::Device;
+use burn_store::{ModuleSnapshot, SafetensorsStore};
+
+use crate::inference::ReadbackError;
+use crate::model::{ClusterVae, ModelConfig};
+
+/// Metadata key of the architecture JSON.
+pub const CONFIG_KEY: &str = "mixvae.model_config";
+/// Files larger than this are refused before parsing (the default model is ~5 MB).
+pub const MAX_WEIGHTS_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("weights file is {size} bytes, more than the {max}-byte limit")]
+    TooLarge { size: usize, max: usize },
+    #[error("not a SafeTensors file: {0}")]
+    Format(String),
+    #[error("the file carries no model configuration (metadata key {CONFIG_KEY})")]
+    NoConfig,
+    #[error("the file's model configuration is unreadable: {0}")]
+    BadConfig(String),
+    #[error("weights do not fit the model: {0}")]
+    Mismatch(String),
+    #[error("tensor values are not all finite (NaN or infinity): the file is damaged")]
+    NonFinite,
+    #[error(transparent)]
+    Readback(#[from] ReadbackError),
+    #[error("cannot write weights: {0}")]
+    Write(String),
+}
+
+/// Serialises the model's weights, with its config in the metadata.
+pub fn to_safetensors_bytes(model: &ClusterVae, config: &ModelConfig) -> Result<Vec<u8>, StoreError> {
+    let config_json = serde_json::to_string(config).map_err(|e| StoreError::Write(e.to_string()))?;
+    let mut store = SafetensorsStore::from_bytes(None).metadata(CONFIG_KEY, config_json);
+    model.save_into(&mut store).map_err(|e| StoreError::Write(e.to_string()))?;
+    store.get_bytes().map_err(|e| StoreError::Write(e.to_string()))
+}
+
+/// Reads the architecture from a SafeTensors file's metadata, checking the format, the size and
+/// that every value is finite on the way.
+pub fn read_config(bytes: &[u8]) -> Result<ModelConfig, StoreError> {
+    if bytes.len() > MAX_WEIGHTS_BYTES {
+        return Err(StoreError::TooLarge { size: bytes.len(), max: MAX_WEIGHTS_BYTES });
+    }
+    let tensors = safetensors::SafeTensors::deserialize(bytes).map_err(|e| StoreError::Format(e.to_string()))?;
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes).map_err(|e| StoreError::Format(e.to_string()))?;
+    let json = header.metadata().as_ref().and_then(|m| m.get(CONFIG_KEY)).ok_or(StoreError::NoConfig)?;
+    let config: ModelConfig = serde_json::from_str(json).map_err(|e| StoreError::BadConfig(e.to_string()))?;
+    config.validate().map_err(|e| StoreError::BadConfig(e.to_string()))?;
+    if !all_finite(&tensors)? {
+        return Err(StoreError::NonFinite);
+    }
+    Ok(config)
+}
+
+/// Loads a model from SafeTensors bytes onto `device`, or says exactly what is wrong.
+/// Nothing of the caller's is touched: a new model is built and returned only if all checks pass.
+pub fn from_safetensors_bytes(bytes: &[u8], device: &Device) -> Result<(ClusterVae, ModelConfig), StoreError> {
+    let config = read_config(bytes)?;
+    let mut model = config.init(device).map_err(|e| StoreError::BadConfig(e.to_string()))?;
+    let mut store = SafetensorsStore::from_bytes(Some(bytes.to_vec())).validate(true).allow_partial(false);
+    let result = model.load_from(&mut store).map_err(|e| StoreError::Mismatch(e.to_string()))?;
+    let mut problems: Vec<String> = result.errors.iter().map(ToString::to_string).collect();
+    problems.extend(result.missing.iter().map(|(path, _)| format!("tensor '{path}' is missing")));
+    problems.extend(result.unused.iter().map(|path| format!("tensor '{path}' is not part of the model")));
+    if !problems.is_empty() {
+        return Err(StoreError::Mismatch(problems.join("; ")));
+    }
+    Ok((model, config))
+}
+
+/// Whether every stored float is finite, read straight from the file's bytes (before any
+/// tensor exists, so it costs no device read-back).
+fn all_finite(tensors: &safetensors::SafeTensors) -> Result<bool, StoreError> {
+    for (name, view) in tensors.tensors() {
+        if view.dtype() != safetensors::Dtype::F32 {
+            return Err(StoreError::Mismatch(format!("tensor '{name}' is {:?}, expected F32", view.dtype())));
+        }
+        let finite = view.data().chunks_exact(4).all(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
+        if !finite {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

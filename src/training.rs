@@ -1,0 +1,350 @@
+//! The training loop, one code path for every backend: async, seeded, shuffled minibatches,
+//! Adam, each loss term read back (asynchronously) every step.
+//!
+//! The recipe against over-regularisation (the KL terms winning early and collapsing every
+//! component onto one place) is VaDE's: `pretrain_epochs` of a deterministic autoencoder, then the
+//! mixture prior is initialised from the encoded training data by k-means (means, and per-cluster
+//! variances), then the full negative ELBO is trained, optionally with a KL warm-up.
+
+use std::ops::ControlFlow;
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::clustering::{cluster_variances, kmeans};
+use crate::data::{BatchOrder, Dataset};
+use crate::inference::{ReadbackError, encode_dataset, read_f32};
+use crate::loss::Objective;
+use crate::model::{ClusterVae, ConfigError, ModelConfig};
+
+/// Everything that decides a training run. Saved beside the weights.
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+    pub model: ModelConfig,
+    /// Epochs of autoencoder pretraining before the mixture is initialised (0 = none).
+    #[config(default = 10)]
+    pub pretrain_epochs: usize,
+    /// What pretraining minimises: the autoencoder of VaDE's recipe, or a plain VAE (the
+    /// two-step baseline's first step).
+    #[config(default = "Objective::Autoencoder")]
+    pub pretrain_objective: Objective,
+    /// Epochs of the clustering VAE's own loss.
+    #[config(default = 30)]
+    pub epochs: usize,
+    #[config(default = 128)]
+    pub batch_size: usize,
+    /// Adam's step size at the start of each stage.
+    #[config(default = 1e-3)]
+    pub learning_rate: f64,
+    /// The step size is multiplied by this after every epoch of a stage.
+    #[config(default = 0.96)]
+    pub lr_decay: f64,
+    /// Epochs over which the KL terms' weight rises linearly to 1 (0 = no warm-up).
+    #[config(default = 0)]
+    pub warmup_epochs: usize,
+    /// Initialise the prior's means and variances by k-means on the encoded training data.
+    /// Without it (and without pretraining) the components collapse: see the tests.
+    #[config(default = true)]
+    pub init_prior_from_data: bool,
+    /// Training images encoded for that initialisation.
+    #[config(default = 10000)]
+    pub init_sample: usize,
+    #[config(default = 42)]
+    pub seed: u64,
+}
+
+impl TrainingConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.model.validate()?;
+        if self.batch_size == 0 {
+            return Err(ConfigError("batch_size must be positive".into()));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(ConfigError(format!("learning_rate = {} must be positive", self.learning_rate)));
+        }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(ConfigError(format!("lr_decay = {} must be in (0, 1]", self.lr_decay)));
+        }
+        Ok(())
+    }
+
+    pub fn total_epochs(&self) -> usize {
+        self.pretrain_epochs + self.epochs
+    }
+}
+
+/// The stage an epoch belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    Pretrain,
+    Mixture,
+}
+
+/// Batch means of the loss terms of one step, read back to the host.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TermValues {
+    pub total: f32,
+    pub reconstruction: f32,
+    pub kl_z: f32,
+    pub kl_y: f32,
+}
+
+impl TermValues {
+    fn is_finite(&self) -> bool {
+        [self.total, self.reconstruction, self.kl_z, self.kl_y].iter().all(|v| v.is_finite())
+    }
+}
+
+/// What one step reports.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StepReport {
+    pub stage: Stage,
+    /// Epoch over the whole run, from 0.
+    pub epoch: usize,
+    pub total_epochs: usize,
+    /// Step within the epoch, from 0.
+    pub step: usize,
+    pub steps_per_epoch: usize,
+    pub learning_rate: f64,
+    pub terms: TermValues,
+}
+
+/// What one epoch reports: the mean of its steps' terms.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochReport {
+    pub stage: Stage,
+    pub epoch: usize,
+    pub steps: usize,
+    pub mean_terms: TermValues,
+    /// The callback asked to stop before the epoch ended; the next call resumes it.
+    pub interrupted: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Readback(#[from] ReadbackError),
+    #[error("the training set is empty")]
+    NoData,
+    #[error(
+        "loss became {terms:?} at epoch {epoch}, step {step}; training stopped and the weights from before that epoch were kept"
+    )]
+    NonFinite { epoch: usize, step: usize, terms: TermValues },
+}
+
+/// A training run in progress: model, optimizer and position. Drive it with
+/// [`Trainer::train_epoch`] (resumable between steps), or run it to the end with [`train`].
+pub struct Trainer {
+    config: TrainingConfig,
+    /// Autodiff device the model trains on.
+    device: Device,
+    model: ClusterVae,
+    optimizer: ModuleOptimizer,
+    order: BatchOrder,
+    epoch: usize,
+    /// Batches of the epoch under way and how many of them are done (resumption point).
+    pending: Vec<Vec<usize>>,
+    cursor: usize,
+    sums: TermValues,
+}
+
+impl Trainer {
+    /// A fresh model on `device` (a plain device: autodiff is added here), seeded by the config.
+    pub fn new(config: TrainingConfig, data_len: usize, device: &Device) -> Result<Self, TrainError> {
+        config.validate()?;
+        if data_len == 0 {
+            return Err(TrainError::NoData);
+        }
+        device.seed(config.seed);
+        let device = device.clone().autodiff();
+        let model = config.model.init(&device)?;
+        Ok(Self {
+            optimizer: AdamConfig::new().init(),
+            order: BatchOrder::new(data_len, config.batch_size, config.seed),
+            config,
+            device,
+            model,
+            epoch: 0,
+            pending: Vec::new(),
+            cursor: 0,
+            sums: TermValues::default(),
+        })
+    }
+
+    pub fn config(&self) -> &TrainingConfig {
+        &self.config
+    }
+
+    /// Epochs completed so far.
+    pub fn epochs_done(&self) -> usize {
+        self.epoch
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.epoch >= self.config.total_epochs()
+    }
+
+    /// The model as it stands, for inference (no autodiff).
+    pub fn model(&self) -> ClusterVae {
+        self.model.valid()
+    }
+
+    fn stage(&self) -> (Stage, usize) {
+        if self.epoch < self.config.pretrain_epochs {
+            (Stage::Pretrain, self.epoch)
+        } else {
+            (Stage::Mixture, self.epoch - self.config.pretrain_epochs)
+        }
+    }
+
+    fn objective(&self) -> Objective {
+        match self.stage() {
+            (Stage::Pretrain, _) => self.config.pretrain_objective,
+            (Stage::Mixture, e) => {
+                let warmup = self.config.warmup_epochs;
+                let kl_weight = if warmup == 0 { 1.0 } else { ((e + 1) as f32 / (warmup + 1) as f32).min(1.0) };
+                Objective::Mixture { kl_weight }
+            }
+        }
+    }
+
+    fn learning_rate(&self) -> f64 {
+        self.config.learning_rate * self.config.lr_decay.powi(self.stage().1 as i32)
+    }
+
+    /// Sets the prior from k-means on the latent means of (a sample of) the training data and
+    /// restarts Adam, as the mixture stage begins.
+    async fn initialise_prior(&mut self, data: &Dataset) -> Result<(), TrainError> {
+        let sample = data.take(self.config.init_sample);
+        let inner = self.device.clone().inner();
+        let encoded = encode_dataset(&self.model.valid(), &sample, &inner).await?;
+        let (k, d) = (self.model.components(), self.model.latent_dim());
+        let fit = kmeans(&encoded.means, d, k, 5, self.config.seed);
+        let variances = cluster_variances(&encoded.means, d, &fit, 1e-3);
+        let logvars: Vec<f32> = variances.iter().map(|v| v.ln()).collect();
+        let means = Tensor::from_data(TensorData::new(fit.centroids, [k, d]), &self.device);
+        let logvars = Tensor::from_data(TensorData::new(logvars, [k, d]), &self.device);
+        self.model = self.model.clone().with_prior(means, logvars);
+        self.optimizer = AdamConfig::new().init();
+        Ok(())
+    }
+
+    /// Runs the rest of the current epoch (or a whole new one). `on_step` sees every step and
+    /// may stop the epoch early with `ControlFlow::Break`; the next call then resumes it.
+    ///
+    /// On a non-finite loss the weights from the start of the epoch are restored and an error
+    /// returned.
+    pub async fn train_epoch(
+        &mut self,
+        data: &Dataset,
+        mut on_step: impl FnMut(&StepReport) -> ControlFlow<()>,
+    ) -> Result<EpochReport, TrainError> {
+        if self.cursor == 0 {
+            let starts_mixture = self.epoch == self.config.pretrain_epochs;
+            if starts_mixture && self.config.init_prior_from_data {
+                self.initialise_prior(data).await?;
+            }
+            self.pending = self.order.next_epoch();
+            self.sums = TermValues::default();
+        }
+        let epoch_start_model = self.model.clone();
+        let (stage, _) = self.stage();
+        let objective = self.objective();
+        let learning_rate = self.learning_rate();
+        let steps_per_epoch = self.pending.len();
+        while self.cursor < steps_per_epoch {
+            let images = data.batch(&self.pending[self.cursor], &self.device);
+            let terms = objective.terms(&self.model, images);
+            let grads = GradientsParams::from_grads(terms.total.backward(), &self.model);
+            let values = read_terms(&terms).await?;
+            if !values.is_finite() {
+                self.model = epoch_start_model;
+                return Err(TrainError::NonFinite { epoch: self.epoch, step: self.cursor, terms: values });
+            }
+            self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
+            self.sums.total += values.total;
+            self.sums.reconstruction += values.reconstruction;
+            self.sums.kl_z += values.kl_z;
+            self.sums.kl_y += values.kl_y;
+            let report = StepReport {
+                stage,
+                epoch: self.epoch,
+                total_epochs: self.config.total_epochs(),
+                step: self.cursor,
+                steps_per_epoch,
+                learning_rate,
+                terms: values,
+            };
+            self.cursor += 1;
+            if on_step(&report).is_break() && self.cursor < steps_per_epoch {
+                return Ok(self.epoch_report(stage, true));
+            }
+        }
+        let report = self.epoch_report(stage, false);
+        self.epoch += 1;
+        self.cursor = 0;
+        Ok(report)
+    }
+
+    fn epoch_report(&self, stage: Stage, interrupted: bool) -> EpochReport {
+        let n = self.cursor.max(1) as f32;
+        EpochReport {
+            stage,
+            epoch: self.epoch,
+            steps: self.cursor,
+            mean_terms: TermValues {
+                total: self.sums.total / n,
+                reconstruction: self.sums.reconstruction / n,
+                kl_z: self.sums.kl_z / n,
+                kl_y: self.sums.kl_y / n,
+            },
+            interrupted,
+        }
+    }
+}
+
+/// Reads the four terms back in one transfer.
+async fn read_terms(terms: &crate::loss::LossTerms) -> Result<TermValues, ReadbackError> {
+    let stacked = Tensor::cat(
+        vec![terms.total.clone().detach(), terms.reconstruction.clone().detach(), terms.kl_z.clone().detach(), terms.kl_y.clone().detach()],
+        0,
+    );
+    let v = read_f32(stacked).await?;
+    Ok(TermValues { total: v[0], reconstruction: v[1], kl_z: v[2], kl_y: v[3] })
+}
+
+/// Trains from scratch to the end of the configured epochs. `on_epoch` sees each epoch's report
+/// and the model after it.
+pub async fn train(
+    config: TrainingConfig,
+    data: &Dataset,
+    device: &Device,
+    mut on_step: impl FnMut(&StepReport),
+    mut on_epoch: impl AsyncEpochHook,
+) -> Result<ClusterVae, TrainError> {
+    let mut trainer = Trainer::new(config, data.len(), device)?;
+    while !trainer.is_finished() {
+        let report = trainer
+            .train_epoch(data, |step| {
+                on_step(step);
+                ControlFlow::Continue(())
+            })
+            .await?;
+        on_epoch.after_epoch(&report, &trainer).await;
+    }
+    Ok(trainer.model())
+}
+
+/// Called after every epoch of [`train`] (for scoring, logging, or nothing).
+pub trait AsyncEpochHook {
+    fn after_epoch(&mut self, report: &EpochReport, trainer: &Trainer) -> impl std::future::Future<Output = ()>;
+}
+
+impl AsyncEpochHook for () {
+    async fn after_epoch(&mut self, _: &EpochReport, _: &Trainer) {}
+}
