@@ -9,7 +9,7 @@ use crate::inference::{ReadbackError, SILHOUETTE_SAMPLE, encode_dataset};
 use crate::loss::Objective;
 use crate::metrics::Scores;
 use crate::model::{ClusterVae, ModelConfig};
-use crate::training::{TrainError, TrainingConfig, train};
+use crate::training::{PriorInit, TrainError, TrainingConfig, train};
 
 /// The training config of the baseline's VAE: the given architecture, `epochs` of the plain VAE
 /// objective and nothing else.
@@ -18,7 +18,7 @@ pub fn baseline_config(model: ModelConfig, epochs: usize, seed: u64) -> Training
         .with_pretrain_epochs(epochs)
         .with_pretrain_objective(Objective::Vae)
         .with_epochs(0)
-        .with_init_prior_from_data(false)
+        .with_prior_init(PriorInit::Random)
         .with_seed(seed)
 }
 

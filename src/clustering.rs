@@ -1,11 +1,13 @@
-//! k-means on latent codes (linfa's implementation, k-means++ start, several restarts): the
-//! two-step baseline's clusterer and the initialiser of the mixture prior.
+//! Clustering of latent codes: k-means (linfa's, k-means++ starts, several restarts) for the
+//! two-step baseline, and the grouping that initialises the mixture prior: k-means either on the
+//! codes themselves or on a 2-D t-SNE embedding of them (bhtsne), whose neighbourhood-preserving
+//! map separates digit classes far better than straight lines in the code space do.
 
 use linfa::DatasetBase;
 use linfa::traits::{Fit, Predict};
 use linfa_clustering::KMeans;
 use ndarray::Array2;
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
 
 /// A k-means fit: centroids `[k, dim]` row-major, one cluster per point.
@@ -51,5 +53,41 @@ pub fn cluster_variances(points: &[f32], dim: usize, fit: &KMeansFit, min_varian
     sums.iter()
         .enumerate()
         .map(|(i, &s)| ((s / counts[i / dim].max(1) as f64) as f32).max(min_variance))
+        .collect()
+}
+
+/// Barnes-Hut t-SNE of `points` (`[n, dim]`) to 2-D, `[n, 2]` row-major, started from a
+/// seeded random layout (t-SNE's usual tiny uniform spread) rather than bhtsne's own generator.
+pub fn tsne_2d(points: &[f32], dim: usize, perplexity: f32, epochs: usize, seed: u64) -> Vec<f32> {
+    let rows: Vec<&[f32]> = points.chunks_exact(dim).collect();
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    let start: Vec<f32> = (0..rows.len() * 2).map(|_| rng.gen_range(-1e-4..1e-4)).collect();
+    bhtsne::tSNE::<f32, &[f32], 2>::new(&rows)
+        .initial_embedding(start)
+        .perplexity(perplexity)
+        .epochs(epochs)
+        .barnes_hut(0.5, |a, b| a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt())
+        .embedding()
+}
+
+/// Centroids (`[k, dim]`) of `points` under a given assignment; an empty group keeps the
+/// overall mean.
+pub fn group_means(points: &[f32], dim: usize, assignments: &[usize], k: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f64; k * dim];
+    let mut counts = vec![0usize; k];
+    let mut overall = vec![0.0f64; dim];
+    for (row, &group) in points.chunks_exact(dim).zip(assignments) {
+        counts[group] += 1;
+        for j in 0..dim {
+            sums[group * dim + j] += row[j] as f64;
+            overall[j] += row[j] as f64;
+        }
+    }
+    let n = assignments.len().max(1) as f64;
+    (0..k * dim)
+        .map(|i| {
+            let (group, j) = (i / dim, i % dim);
+            if counts[group] == 0 { (overall[j] / n) as f32 } else { (sums[i] / counts[group] as f64) as f32 }
+        })
         .collect()
 }

@@ -14,7 +14,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::clustering::{cluster_variances, kmeans};
+use crate::clustering::{KMeansFit, cluster_variances, group_means, kmeans, tsne_2d};
 use crate::data::{BatchOrder, Dataset};
 use crate::inference::{ReadbackError, encode_dataset, read_f32};
 use crate::loss::Objective;
@@ -45,12 +45,13 @@ pub struct TrainingConfig {
     /// Epochs over which the KL terms' weight rises linearly to 1 (0 = no warm-up).
     #[config(default = 0)]
     pub warmup_epochs: usize,
-    /// Initialise the prior's means and variances by k-means on the encoded training data.
-    /// Without it (and without pretraining) the components collapse: see the tests.
-    #[config(default = true)]
-    pub init_prior_from_data: bool,
+    /// How the prior's means and variances are initialised from the encoded training data
+    /// when the mixture stage begins. Without it (and without pretraining) the components
+    /// collapse: see the tests.
+    #[config(default = "PriorInit::TsneKMeans")]
+    pub prior_init: PriorInit,
     /// Training images encoded for that initialisation.
-    #[config(default = 10000)]
+    #[config(default = 5000)]
     pub init_sample: usize,
     #[config(default = 42)]
     pub seed: u64,
@@ -74,6 +75,18 @@ impl TrainingConfig {
     pub fn total_epochs(&self) -> usize {
         self.pretrain_epochs + self.epochs
     }
+}
+
+/// How the mixture prior starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PriorInit {
+    /// As the model's config initialises it: means N(0, I), unit variances.
+    Random,
+    /// Groups of k-means on the latent means of the training sample.
+    KMeans,
+    /// Groups of k-means on a 2-D t-SNE map of those latent means (the default: on MNIST it
+    /// finds the digit classes far more often than k-means in the code space).
+    TsneKMeans,
 }
 
 /// The stage an epoch belongs to.
@@ -224,7 +237,13 @@ impl Trainer {
         let inner = self.device.clone().inner();
         let encoded = encode_dataset(&self.model.valid(), &sample, &inner).await?;
         let (k, d) = (self.model.components(), self.model.latent_dim());
-        let fit = kmeans(&encoded.means, d, k, 5, self.config.seed);
+        let seed = self.config.seed;
+        let assignments = match self.config.prior_init {
+            PriorInit::Random => return Ok(()),
+            PriorInit::KMeans => kmeans(&encoded.means, d, k, 5, seed).assignments,
+            PriorInit::TsneKMeans => kmeans(&tsne_2d(&encoded.means, d, 30.0, 1000, seed), 2, k, 10, seed).assignments,
+        };
+        let fit = KMeansFit { centroids: group_means(&encoded.means, d, &assignments, k), assignments };
         let variances = cluster_variances(&encoded.means, d, &fit, 1e-3);
         let logvars: Vec<f32> = variances.iter().map(|v| v.ln()).collect();
         let means = Tensor::from_data(TensorData::new(fit.centroids, [k, d]), &self.device);
@@ -246,7 +265,7 @@ impl Trainer {
     ) -> Result<EpochReport, TrainError> {
         if self.cursor == 0 {
             let starts_mixture = self.epoch == self.config.pretrain_epochs;
-            if starts_mixture && self.config.init_prior_from_data {
+            if starts_mixture && self.config.prior_init != PriorInit::Random {
                 self.initialise_prior(data).await?;
             }
             self.pending = self.order.next_epoch();

@@ -17,7 +17,7 @@ use mixvae::inference::{encode_dataset, evaluate};
 use mixvae::metrics::{Scores, majority_labels};
 use mixvae::model::{ClusterVae, ModelConfig};
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
-use mixvae::training::{Stage, Trainer, TrainingConfig};
+use mixvae::training::{PriorInit, Stage, Trainer, TrainingConfig};
 
 /// Where the page loads its model from.
 const SHIPPED_MODEL: &str = "www/model/mixvae.safetensors";
@@ -80,9 +80,10 @@ struct TrainArgs {
     lr_decay: f64,
     #[arg(long, default_value_t = 0)]
     warmup_epochs: usize,
-    /// Skip the k-means initialisation of the prior (shows the collapse it prevents).
-    #[arg(long)]
-    no_prior_init: bool,
+    /// How the prior starts after pretraining: tsne-k-means, k-means, or random (no
+    /// initialisation from data: shows the collapse it prevents).
+    #[arg(long, value_enum, default_value_t = PriorInitArg::TsneKMeans)]
+    prior_init: PriorInitArg,
     /// Score on the test digits after every N mixture epochs (0 = only at the end).
     #[arg(long, default_value_t = 5)]
     eval_every: usize,
@@ -123,6 +124,23 @@ struct BaselineArgs {
     latent_dim: usize,
     #[arg(long, default_value_t = 20)]
     epochs: usize,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum PriorInitArg {
+    Random,
+    KMeans,
+    TsneKMeans,
+}
+
+impl From<PriorInitArg> for PriorInit {
+    fn from(arg: PriorInitArg) -> Self {
+        match arg {
+            PriorInitArg::Random => PriorInit::Random,
+            PriorInitArg::KMeans => PriorInit::KMeans,
+            PriorInitArg::TsneKMeans => PriorInit::TsneKMeans,
+        }
+    }
 }
 
 /// What `train` and `export` write beside the weights.
@@ -223,7 +241,7 @@ fn train_command(args: TrainArgs) -> CliResult {
         .with_learning_rate(args.learning_rate)
         .with_lr_decay(args.lr_decay)
         .with_warmup_epochs(args.warmup_epochs)
-        .with_init_prior_from_data(!args.no_prior_init)
+        .with_prior_init(args.prior_init.into())
         .with_seed(args.seed);
     let training_json = serde_json::to_value(&config).expect("config serialises");
     let device = device();
