@@ -6,6 +6,8 @@
 use linfa::DatasetBase;
 use linfa::traits::{Fit, Predict};
 use linfa_clustering::KMeans;
+use linfa_nn::distance::L2Dist;
+use linfa_nn::{CommonNearestNeighbour, NearestNeighbour};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
@@ -58,6 +60,11 @@ pub fn cluster_variances(points: &[f32], dim: usize, fit: &KMeansFit, min_varian
 
 /// Barnes-Hut t-SNE of `points` (`[n, dim]`) to 2-D, `[n, 2]` row-major, started from a
 /// seeded random layout (t-SNE's usual tiny uniform spread) rather than bhtsne's own generator.
+///
+/// The attraction is exaggerated 4x for the whole run, not only early: that makes clusters
+/// compact and well apart (close to what UMAP draws). Measured on a 20-epoch autoencoder's codes
+/// of 5,000 training digits, k-means on the map then matches the digit classes 93-94% of the
+/// time, against 81-83% with the usual early-only exaggeration and 68% for k-means on the codes.
 pub fn tsne_2d(points: &[f32], dim: usize, perplexity: f32, epochs: usize, seed: u64) -> Vec<f32> {
     let rows: Vec<&[f32]> = points.chunks_exact(dim).collect();
     let mut rng = Xoshiro256Plus::seed_from_u64(seed);
@@ -66,6 +73,8 @@ pub fn tsne_2d(points: &[f32], dim: usize, perplexity: f32, epochs: usize, seed:
         .initial_embedding(start)
         .perplexity(perplexity)
         .epochs(epochs)
+        .early_exaggeration(4.0)
+        .stop_lying_epoch(epochs)
         .barnes_hut(0.5, |a, b| a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt())
         .embedding()
 }
@@ -88,6 +97,28 @@ pub fn group_means(points: &[f32], dim: usize, assignments: &[usize], k: usize) 
         .map(|i| {
             let (group, j) = (i / dim, i % dim);
             if counts[group] == 0 { (overall[j] / n) as f32 } else { (sums[i] / counts[group] as f64) as f32 }
+        })
+        .collect()
+}
+
+/// Spreads the group labels of `labelled` points (`[m, dim]`) to `queries` (`[n, dim]`): each
+/// query takes the most common label among its `k` nearest labelled points (k-d tree, linfa-nn).
+pub fn knn_vote(labelled: &[f32], labels: &[usize], queries: &[f32], dim: usize, k: usize, groups: usize) -> Vec<usize> {
+    let to_array = |points: &[f32]| {
+        Array2::from_shape_vec((points.len() / dim, dim), points.iter().map(|&v| v as f64).collect())
+            .expect("points must be whole rows")
+    };
+    let (index_points, query_points) = (to_array(labelled), to_array(queries));
+    let index = CommonNearestNeighbour::KdTree.from_batch(&index_points, L2Dist).expect("non-empty points of positive width");
+    query_points
+        .rows()
+        .into_iter()
+        .map(|query| {
+            let mut votes = vec![0usize; groups];
+            for (_, i) in index.k_nearest(query, k).expect("same width") {
+                votes[labels[i]] += 1;
+            }
+            votes.iter().enumerate().max_by_key(|&(g, &n)| (n, std::cmp::Reverse(g))).map_or(0, |(g, _)| g)
         })
         .collect()
 }

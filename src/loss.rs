@@ -85,6 +85,10 @@ pub enum Objective {
     /// The clustering VAE's negative ELBO, KL terms scaled by `kl_weight` (1 = the true ELBO;
     /// below 1 during a warm-up).
     Mixture { kl_weight: f32 },
+    /// The same ELBO with y observed: gamma is the one-hot pseudo-label each digit got when the
+    /// prior was initialised. It pulls each group of codes onto its own Gaussian before the
+    /// model's own posterior takes over (see `training`).
+    Anchored,
 }
 
 /// Batch means of each term of a step's loss; `total` is what is differentiated.
@@ -99,8 +103,9 @@ pub struct LossTerms {
 }
 
 impl Objective {
-    /// The loss of one batch under this objective.
-    pub fn terms(&self, model: &ClusterVae, images: Tensor<2>) -> LossTerms {
+    /// The loss of one batch under this objective. `anchors` (`[batch, K]`, one-hot) is used by
+    /// [`Objective::Anchored`] only, which needs it.
+    pub fn terms(&self, model: &ClusterVae, images: Tensor<2>, anchors: Option<Tensor<2>>) -> LossTerms {
         let posterior = model.encode(images.clone());
         let zero = || posterior.mean.zeros_like().sum(); // [1], on the right device
         match *self {
@@ -114,9 +119,13 @@ impl Objective {
                 let kl_z = standard_normal_kl(&posterior).mean();
                 LossTerms { total: reconstruction.clone() + kl_z.clone(), reconstruction, kl_z, kl_y: zero() }
             }
-            Objective::Mixture { kl_weight } => {
+            Objective::Mixture { .. } | Objective::Anchored => {
                 let z = ClusterVae::sample_latent(&posterior);
-                let responsibilities = model.responsibilities(z.clone());
+                let (responsibilities, kl_weight) = match (*self, anchors) {
+                    (Objective::Mixture { kl_weight }, _) => (model.responsibilities(z.clone()), kl_weight),
+                    (_, Some(one_hot)) => (one_hot, 1.0),
+                    (_, None) => panic!("Objective::Anchored needs the batch's pseudo-labels"),
+                };
                 let reconstruction = bernoulli_nll(model.decode_logits(z), images).mean();
                 let kl_components = gaussian_kl_per_component(&posterior, model.prior_means(), model.prior_logvars());
                 let kl_z = expected_gaussian_kl(responsibilities.clone(), kl_components).mean();

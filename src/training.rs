@@ -14,7 +14,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::clustering::{KMeansFit, cluster_variances, group_means, kmeans, tsne_2d};
+use crate::clustering::{KMeansFit, cluster_variances, group_means, kmeans, knn_vote, tsne_2d};
 use crate::data::{BatchOrder, Dataset};
 use crate::inference::{ReadbackError, encode_dataset, read_f32};
 use crate::loss::Objective;
@@ -25,14 +25,19 @@ use crate::model::{ClusterVae, ConfigError, ModelConfig};
 pub struct TrainingConfig {
     pub model: ModelConfig,
     /// Epochs of autoencoder pretraining before the mixture is initialised (0 = none).
-    #[config(default = 10)]
+    #[config(default = 20)]
     pub pretrain_epochs: usize,
     /// What pretraining minimises: the autoencoder of VaDE's recipe, or a plain VAE (the
     /// two-step baseline's first step).
     #[config(default = "Objective::Autoencoder")]
     pub pretrain_objective: Objective,
+    /// Epochs, right after the prior is initialised, in which each digit's component is held at
+    /// the group it was given then ([`Objective::Anchored`]), so the Gaussians take the groups'
+    /// shape before the model's own posterior decides.
+    #[config(default = 3)]
+    pub anchor_epochs: usize,
     /// Epochs of the clustering VAE's own loss.
-    #[config(default = 30)]
+    #[config(default = 20)]
     pub epochs: usize,
     #[config(default = 128)]
     pub batch_size: usize,
@@ -73,7 +78,7 @@ impl TrainingConfig {
     }
 
     pub fn total_epochs(&self) -> usize {
-        self.pretrain_epochs + self.epochs
+        self.pretrain_epochs + self.anchor_epochs + self.epochs
     }
 }
 
@@ -93,6 +98,7 @@ pub enum PriorInit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Stage {
     Pretrain,
+    Anchor,
     Mixture,
 }
 
@@ -164,6 +170,8 @@ pub struct Trainer {
     pending: Vec<Vec<usize>>,
     cursor: usize,
     sums: TermValues,
+    /// Each training digit's group from the prior's initialisation, for the anchor stage.
+    anchors: Option<Vec<usize>>,
 }
 
 impl Trainer {
@@ -186,6 +194,7 @@ impl Trainer {
             pending: Vec::new(),
             cursor: 0,
             sums: TermValues::default(),
+            anchors: None,
         })
     }
 
@@ -208,16 +217,20 @@ impl Trainer {
     }
 
     fn stage(&self) -> (Stage, usize) {
-        if self.epoch < self.config.pretrain_epochs {
+        let (pretrain, anchor) = (self.config.pretrain_epochs, self.config.anchor_epochs);
+        if self.epoch < pretrain {
             (Stage::Pretrain, self.epoch)
+        } else if self.epoch < pretrain + anchor && self.anchors.is_some() {
+            (Stage::Anchor, self.epoch - pretrain)
         } else {
-            (Stage::Mixture, self.epoch - self.config.pretrain_epochs)
+            (Stage::Mixture, self.epoch - pretrain - anchor.min(self.epoch - pretrain))
         }
     }
 
     fn objective(&self) -> Objective {
         match self.stage() {
             (Stage::Pretrain, _) => self.config.pretrain_objective,
+            (Stage::Anchor, _) => Objective::Anchored,
             (Stage::Mixture, e) => {
                 let warmup = self.config.warmup_epochs;
                 let kl_weight = if warmup == 0 { 1.0 } else { ((e + 1) as f32 / (warmup + 1) as f32).min(1.0) };
@@ -230,21 +243,26 @@ impl Trainer {
         self.config.learning_rate * self.config.lr_decay.powi(self.stage().1 as i32)
     }
 
-    /// Sets the prior from k-means on the latent means of (a sample of) the training data and
-    /// restarts Adam, as the mixture stage begins.
+    /// Groups the latent means of a sample of the training data (see [`PriorInit`]), sets each
+    /// component's mean and variance to its group's, gives every training digit the group of its
+    /// nearest sampled neighbours (the anchor stage's pseudo-labels), and restarts Adam.
     async fn initialise_prior(&mut self, data: &Dataset) -> Result<(), TrainError> {
-        let sample = data.take(self.config.init_sample);
         let inner = self.device.clone().inner();
-        let encoded = encode_dataset(&self.model.valid(), &sample, &inner).await?;
+        let all = encode_dataset(&self.model.valid(), data, &inner).await?;
         let (k, d) = (self.model.components(), self.model.latent_dim());
+        // The first `init_sample` digits are grouped: batches are shuffled, the data is not.
+        let sample = &all.means[..self.config.init_sample.min(data.len()) * d];
         let seed = self.config.seed;
         let assignments = match self.config.prior_init {
             PriorInit::Random => return Ok(()),
-            PriorInit::KMeans => kmeans(&encoded.means, d, k, 5, seed).assignments,
-            PriorInit::TsneKMeans => kmeans(&tsne_2d(&encoded.means, d, 30.0, 1000, seed), 2, k, 10, seed).assignments,
+            PriorInit::KMeans => kmeans(sample, d, k, 5, seed).assignments,
+            PriorInit::TsneKMeans => kmeans(&tsne_2d(sample, d, 30.0, 1000, seed), 2, k, 10, seed).assignments,
         };
-        let fit = KMeansFit { centroids: group_means(&encoded.means, d, &assignments, k), assignments };
-        let variances = cluster_variances(&encoded.means, d, &fit, 1e-3);
+        if self.config.anchor_epochs > 0 {
+            self.anchors = Some(knn_vote(sample, &assignments, &all.means, d, 10, k));
+        }
+        let fit = KMeansFit { centroids: group_means(sample, d, &assignments, k), assignments };
+        let variances = cluster_variances(sample, d, &fit, 1e-3);
         let logvars: Vec<f32> = variances.iter().map(|v| v.ln()).collect();
         let means = Tensor::from_data(TensorData::new(fit.centroids, [k, d]), &self.device);
         let logvars = Tensor::from_data(TensorData::new(logvars, [k, d]), &self.device);
@@ -277,8 +295,13 @@ impl Trainer {
         let learning_rate = self.learning_rate();
         let steps_per_epoch = self.pending.len();
         while self.cursor < steps_per_epoch {
-            let images = data.batch(&self.pending[self.cursor], &self.device);
-            let terms = objective.terms(&self.model, images);
+            let batch = &self.pending[self.cursor];
+            let images = data.batch(batch, &self.device);
+            let anchors = match (&objective, &self.anchors) {
+                (Objective::Anchored, Some(groups)) => Some(one_hot(batch.iter().map(|&i| groups[i]), self.model.components(), &self.device)),
+                _ => None,
+            };
+            let terms = objective.terms(&self.model, images, anchors);
             let grads = GradientsParams::from_grads(terms.total.backward(), &self.model);
             let values = read_terms(&terms).await?;
             if !values.is_finite() {
@@ -325,6 +348,16 @@ impl Trainer {
             interrupted,
         }
     }
+}
+
+/// `[n, k]` rows with a 1 at each given index.
+fn one_hot(indices: impl ExactSizeIterator<Item = usize>, k: usize, device: &Device) -> Tensor<2> {
+    let n = indices.len();
+    let mut values = vec![0.0f32; n * k];
+    for (row, index) in indices.enumerate() {
+        values[row * k + index] = 1.0;
+    }
+    Tensor::from_data(TensorData::new(values, [n, k]), device)
 }
 
 /// Reads the four terms back in one transfer.

@@ -64,13 +64,16 @@ struct TrainArgs {
     #[arg(long, default_value_t = 10)]
     components: usize,
     /// Latent width d.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 10)]
     latent_dim: usize,
     /// Epochs of autoencoder pretraining.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 20)]
     pretrain_epochs: usize,
+    /// Epochs with each digit's component held at its initial group.
+    #[arg(long, default_value_t = 3)]
+    anchor_epochs: usize,
     /// Epochs of the clustering VAE's loss.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 20)]
     epochs: usize,
     #[arg(long, default_value_t = 128)]
     batch_size: usize,
@@ -120,7 +123,7 @@ struct BaselineArgs {
     seed: u64,
     #[arg(long, default_value_t = 10)]
     components: usize,
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 10)]
     latent_dim: usize,
     #[arg(long, default_value_t = 20)]
     epochs: usize,
@@ -236,6 +239,7 @@ fn train_command(args: TrainArgs) -> CliResult {
     let model_config = ModelConfig::new().with_components(args.components).with_latent_dim(args.latent_dim);
     let config = TrainingConfig::new(model_config.clone())
         .with_pretrain_epochs(args.pretrain_epochs)
+        .with_anchor_epochs(args.anchor_epochs)
         .with_epochs(args.epochs)
         .with_batch_size(args.batch_size)
         .with_learning_rate(args.learning_rate)
@@ -258,6 +262,7 @@ fn train_command(args: TrainArgs) -> CliResult {
         let report = pollster::block_on(trainer.train_epoch(&train_set, |step| {
             let stage = match step.stage {
                 Stage::Pretrain => "pretrain",
+                Stage::Anchor => "anchor",
                 Stage::Mixture => "mixture",
             };
             progress.set_prefix(format!("{stage} {}/{}", step.epoch + 1, step.total_epochs));
@@ -272,9 +277,9 @@ fn train_command(args: TrainArgs) -> CliResult {
         progress.finish_and_clear();
         train_seconds += epoch_started.elapsed().as_secs_f64();
         images += report.steps * trainer.config().batch_size;
-        let mixture_epoch = report.epoch + 1 - trainer.config().pretrain_epochs.min(report.epoch + 1);
-        let score_now = report.stage == Stage::Mixture
-            && (trainer.is_finished() || (args.eval_every > 0 && mixture_epoch % args.eval_every == 0));
+        let clustering_epoch = report.epoch + 1 - trainer.config().pretrain_epochs.min(report.epoch + 1);
+        let score_now = report.stage != Stage::Pretrain
+            && (trainer.is_finished() || (args.eval_every > 0 && clustering_epoch % args.eval_every == 0));
         let mut line = format!(
             "epoch {:>3}/{total_epochs} {:?}: loss {:.2} rec {:.2} kl_z {:.3} kl_y {:.4}",
             report.epoch + 1,
