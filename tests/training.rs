@@ -2,6 +2,7 @@
 //! and the counter-measure against over-regularisation is what keeps the components apart.
 
 use std::ops::ControlFlow;
+use std::sync::Mutex;
 
 use burn::tensor::Device;
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
@@ -21,13 +22,19 @@ fn small_model() -> ModelConfig {
 fn config(pretrain_epochs: usize, epochs: usize, prior_init: PriorInit, seed: u64) -> TrainingConfig {
     TrainingConfig::new(small_model())
         .with_pretrain_epochs(pretrain_epochs)
+        .with_anchor_epochs(0)
         .with_epochs(epochs)
         .with_batch_size(50)
         .with_prior_init(prior_init)
         .with_seed(seed)
 }
 
+/// burn's random generator is one per process and tests run on parallel threads: each run holds
+/// this lock so that its seed alone decides its numbers.
+static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn run(config: TrainingConfig, data: &Dataset) -> (Trainer, Vec<EpochReport>, Vec<StepReport>) {
+    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let device = Device::flex();
     let mut trainer = Trainer::new(config, data.len(), &device).unwrap();
     let (mut epochs, mut steps) = (vec![], vec![]);
@@ -42,14 +49,24 @@ fn run(config: TrainingConfig, data: &Dataset) -> (Trainer, Vec<EpochReport>, Ve
     (trainer, epochs, steps)
 }
 
-/// How many components hold at least 2% of the digits, by their most probable component.
-fn components_in_use(trainer: &Trainer, data: &Dataset) -> usize {
+/// How many components the digits really use: exp of the entropy of the share of digits whose
+/// most probable component each is (K when used evenly, 1 when one component takes all).
+fn effective_components(trainer: &Trainer, data: &Dataset) -> f64 {
     let encoded = pollster::block_on(encode_dataset(&trainer.model(), data, &Device::flex())).unwrap();
     let mut counts = vec![0usize; encoded.components];
     for c in encoded.clusters() {
         counts[c] += 1;
     }
-    counts.iter().filter(|&&n| n * 50 >= data.len()).count()
+    println!("digits per component: {counts:?}");
+    let entropy: f64 = counts
+        .iter()
+        .filter(|&&n| n > 0)
+        .map(|&n| {
+            let p = n as f64 / data.len() as f64;
+            -p * p.ln()
+        })
+        .sum();
+    entropy.exp()
 }
 
 #[test]
@@ -63,19 +80,22 @@ fn a_short_run_lowers_the_loss_and_keeps_the_components_apart() {
     let (first, last) = (&epochs[4].mean_terms, &epochs[9].mean_terms);
     assert!(last.total < first.total, "the clustering loss falls: {first:?} -> {last:?}");
     assert!(steps.iter().all(|s| s.terms.total.is_finite()));
-    let used = components_in_use(&trainer, &data);
-    assert!(used >= 8, "components stay apart: {used} of 10 in use");
+    let used = effective_components(&trainer, &data);
+    assert!(used >= 6.0, "components stay apart: {used:.1} of 10 in use");
 }
 
 #[test]
 fn without_the_counter_measure_the_components_collapse() {
-    let data = digits(600);
-    let (plain, _, _) = run(config(0, 10, PriorInit::Random, 1), &data);
-    let (guarded, _, _) = run(config(4, 6, PriorInit::KMeans, 1), &data);
-    let (collapsed, kept) = (components_in_use(&plain, &data), components_in_use(&guarded, &data));
-    println!("components in use: {collapsed} without pretraining and data-initialised prior, {kept} with");
-    assert!(collapsed <= 3, "without the counter-measure the mixture collapses: {collapsed} components in use");
-    assert!(kept >= 8, "with it the components stay apart: {kept} in use");
+    let data = digits(1000);
+    for seed in [1, 2, 3] {
+        let (plain, _, _) = run(config(0, 10, PriorInit::Random, seed), &data);
+        let recipe = config(4, 6, PriorInit::TsneKMeans, seed).with_anchor_epochs(2);
+        let (guarded, _, _) = run(recipe, &data);
+        let (collapsed, kept) = (effective_components(&plain, &data), effective_components(&guarded, &data));
+        println!("seed {seed}: {collapsed:.1} components in use without pretraining and data-initialised prior, {kept:.1} with");
+        assert!(collapsed < 4.0, "without the counter-measure the mixture collapses: {collapsed:.1} components in use");
+        assert!(kept > 6.0, "with it the components stay apart: {kept:.1} in use");
+    }
 }
 
 #[test]
