@@ -11,6 +11,7 @@
 //! in [`Objective::terms`].
 
 use burn::tensor::Tensor;
+use burn::tensor::activation::log_softmax;
 
 use crate::model::{ClusterVae, Posterior};
 
@@ -65,6 +66,14 @@ pub fn categorical_kl_to_uniform(responsibilities: Tensor<2>) -> Tensor<1> {
     (responsibilities * log_ratio).sum_dim(1).squeeze_dim::<1>(1)
 }
 
+/// -ln softmax(logits)[label] with the label given one-hot.
+///
+/// # Shapes
+/// - logits, one_hot: `[batch, K]` -> `[batch]`
+pub fn cross_entropy(logits: Tensor<2>, one_hot: Tensor<2>) -> Tensor<1> {
+    (log_softmax(logits, 1) * one_hot).sum_dim(1).squeeze_dim::<1>(1).neg()
+}
+
 /// KL(N(m, diag e^v) || N(0, I)) = 0.5 sum_j [e^v_j + m_j^2 - 1 - v_j], the plain VAE's term.
 ///
 /// # Shapes
@@ -85,10 +94,11 @@ pub enum Objective {
     /// The clustering VAE's negative ELBO, KL terms scaled by `kl_weight` (1 = the true ELBO;
     /// below 1 during a warm-up).
     Mixture { kl_weight: f32 },
-    /// The same ELBO with y observed: gamma is the one-hot pseudo-label each digit got when the
-    /// prior was initialised. It pulls each group of codes onto its own Gaussian before the
-    /// model's own posterior takes over (see `training`).
-    Anchored,
+    /// The same ELBO with y observed (gamma is the one-hot pseudo-label each digit got when the
+    /// prior was initialised), plus `weight` times the cross-entropy of the mixture posterior
+    /// p(y|z) against that label. It pulls each group of codes onto its own Gaussian, and away
+    /// from the others, before the model's own posterior takes over (see `training`).
+    Anchored { weight: f32 },
 }
 
 /// Batch means of each term of a step's loss; `total` is what is differentiated.
@@ -100,6 +110,8 @@ pub struct LossTerms {
     pub kl_z: Tensor<1>,
     /// KL of the component posterior to p(y); zero for objectives without components.
     pub kl_y: Tensor<1>,
+    /// Anchor stage only: cross-entropy of the mixture posterior p(y|z) against the pseudo-label.
+    pub anchor: Tensor<1>,
 }
 
 impl Objective {
@@ -111,27 +123,35 @@ impl Objective {
         match *self {
             Objective::Autoencoder => {
                 let reconstruction = bernoulli_nll(model.decode_logits(posterior.mean.clone()), images).mean();
-                LossTerms { total: reconstruction.clone(), reconstruction, kl_z: zero(), kl_y: zero() }
+                LossTerms { total: reconstruction.clone(), reconstruction, kl_z: zero(), kl_y: zero(), anchor: zero() }
             }
             Objective::Vae => {
                 let z = ClusterVae::sample_latent(&posterior);
                 let reconstruction = bernoulli_nll(model.decode_logits(z), images).mean();
                 let kl_z = standard_normal_kl(&posterior).mean();
-                LossTerms { total: reconstruction.clone() + kl_z.clone(), reconstruction, kl_z, kl_y: zero() }
+                LossTerms { total: reconstruction.clone() + kl_z.clone(), reconstruction, kl_z, kl_y: zero(), anchor: zero() }
             }
-            Objective::Mixture { .. } | Objective::Anchored => {
+            Objective::Mixture { .. } | Objective::Anchored { .. } => {
                 let z = ClusterVae::sample_latent(&posterior);
-                let (responsibilities, kl_weight) = match (*self, anchors) {
-                    (Objective::Mixture { kl_weight }, _) => (model.responsibilities(z.clone()), kl_weight),
-                    (_, Some(one_hot)) => (one_hot, 1.0),
-                    (_, None) => panic!("Objective::Anchored needs the batch's pseudo-labels"),
-                };
-                let reconstruction = bernoulli_nll(model.decode_logits(z), images).mean();
+                let reconstruction = bernoulli_nll(model.decode_logits(z.clone()), images).mean();
                 let kl_components = gaussian_kl_per_component(&posterior, model.prior_means(), model.prior_logvars());
-                let kl_z = expected_gaussian_kl(responsibilities.clone(), kl_components).mean();
-                let kl_y = categorical_kl_to_uniform(responsibilities).mean();
-                let total = reconstruction.clone() + (kl_z.clone() + kl_y.clone()) * kl_weight;
-                LossTerms { total, reconstruction, kl_z, kl_y }
+                match (*self, anchors) {
+                    (Objective::Mixture { kl_weight }, _) => {
+                        let responsibilities = model.responsibilities(z);
+                        let kl_z = expected_gaussian_kl(responsibilities.clone(), kl_components).mean();
+                        let kl_y = categorical_kl_to_uniform(responsibilities).mean();
+                        let total = reconstruction.clone() + (kl_z.clone() + kl_y.clone()) * kl_weight;
+                        LossTerms { total, reconstruction, kl_z, kl_y, anchor: zero() }
+                    }
+                    (Objective::Anchored { weight }, Some(one_hot)) => {
+                        let kl_z = expected_gaussian_kl(one_hot.clone(), kl_components).mean();
+                        let kl_y = categorical_kl_to_uniform(one_hot.clone()).mean();
+                        let anchor = cross_entropy(model.log_joint(z), one_hot).mean();
+                        let total = reconstruction.clone() + kl_z.clone() + kl_y.clone() + anchor.clone() * weight;
+                        LossTerms { total, reconstruction, kl_z, kl_y, anchor }
+                    }
+                    _ => panic!("Objective::Anchored needs the batch's pseudo-labels"),
+                }
             }
         }
     }

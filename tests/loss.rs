@@ -102,3 +102,11 @@ fn responsibilities_are_the_mixture_posterior() {
     let joint = values(model.log_joint(t2(&[0.0, 0.0], [1, 2])));
     assert_close(&joint[..1], &[0.5f32.ln() - (2.0 * std::f32::consts::PI).ln()]);
 }
+
+#[test]
+fn cross_entropy_is_minus_log_softmax_at_the_label() {
+    // logits (0, ln 3): softmax (1/4, 3/4). Label 1: -ln 3/4 = 0.287682; label 0: ln 4.
+    let logits = t2(&[0.0, 3f32.ln(), 0.0, 3f32.ln()], [2, 2]);
+    let labels = t2(&[0.0, 1.0, 1.0, 0.0], [2, 2]);
+    assert_close(&values(mixvae::loss::cross_entropy(logits, labels)), &[0.287682, 4f32.ln()]);
+}

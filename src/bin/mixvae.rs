@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use mixvae::baseline::{baseline_config, score_two_step};
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::inference::{encode_dataset, evaluate};
-use mixvae::metrics::{Scores, majority_labels};
+use mixvae::metrics::{Scores, clustering_accuracy, majority_labels};
 use mixvae::model::{ClusterVae, ModelConfig};
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
 use mixvae::training::{PriorInit, Stage, Trainer, TrainingConfig};
@@ -267,8 +267,8 @@ fn train_command(args: TrainArgs) -> CliResult {
             };
             progress.set_prefix(format!("{stage} {}/{}", step.epoch + 1, step.total_epochs));
             progress.set_message(format!(
-                "loss {:.1} (rec {:.1}, kl_z {:.2}, kl_y {:.3})",
-                step.terms.total, step.terms.reconstruction, step.terms.kl_z, step.terms.kl_y
+                "loss {:.1} (rec {:.1}, kl_z {:.2}, kl_y {:.3}, anchor {:.3})",
+                step.terms.total, step.terms.reconstruction, step.terms.kl_z, step.terms.kl_y, step.terms.anchor
             ));
             progress.inc(1);
             ControlFlow::Continue(())
@@ -281,14 +281,22 @@ fn train_command(args: TrainArgs) -> CliResult {
         let score_now = report.stage != Stage::Pretrain
             && (trainer.is_finished() || (args.eval_every > 0 && clustering_epoch % args.eval_every == 0));
         let mut line = format!(
-            "epoch {:>3}/{total_epochs} {:?}: loss {:.2} rec {:.2} kl_z {:.3} kl_y {:.4}",
+            "epoch {:>3}/{total_epochs} {:?}: loss {:.2} rec {:.2} kl_z {:.3} kl_y {:.4} anchor {:.4}",
             report.epoch + 1,
             report.stage,
             report.mean_terms.total,
             report.mean_terms.reconstruction,
             report.mean_terms.kl_z,
-            report.mean_terms.kl_y
+            report.mean_terms.kl_y,
+            report.mean_terms.anchor
         );
+        if let (Stage::Anchor, 0, Some(anchors), Some(labels)) =
+            (report.stage, report.epoch.saturating_sub(trainer.config().pretrain_epochs), trainer.anchors(), train_set.labels())
+        {
+            // Labels never reach training; this only tells how well the initial groups match them.
+            let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+            line += &format!(" | initial groups match digits {:.4}", clustering_accuracy(anchors, &labels));
+        }
         if score_now {
             let scores = pollster::block_on(evaluate(&trainer.model(), &test_set, &device)).map_err(|e| e.to_string())?;
             if let Some(s) = scores {
