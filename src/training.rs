@@ -45,13 +45,17 @@ pub struct TrainingConfig {
     #[config(default = 10.0)]
     pub anchor_weight: f32,
     /// Epochs of the clustering VAE's own loss.
-    #[config(default = 20)]
+    #[config(default = 10)]
     pub epochs: usize,
     #[config(default = 128)]
     pub batch_size: usize,
     /// Adam's step size at the start of each stage.
     #[config(default = 1e-3)]
     pub learning_rate: f64,
+    /// The mixture stage starts at `learning_rate` times this: it fine-tunes what the anchor
+    /// stage shaped.
+    #[config(default = 0.1)]
+    pub mixture_lr_scale: f64,
     /// The step size is multiplied by this after every epoch of a stage.
     #[config(default = 0.96)]
     pub lr_decay: f64,
@@ -64,7 +68,7 @@ pub struct TrainingConfig {
     #[config(default = "PriorInit::TsneKMeans")]
     pub prior_init: PriorInit,
     /// Training images encoded for that initialisation.
-    #[config(default = 5000)]
+    #[config(default = 10000)]
     pub init_sample: usize,
     #[config(default = 42)]
     pub seed: u64,
@@ -78,6 +82,9 @@ impl TrainingConfig {
         }
         if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
             return Err(ConfigError(format!("learning_rate = {} must be positive", self.learning_rate)));
+        }
+        if !(self.mixture_lr_scale > 0.0 && self.mixture_lr_scale.is_finite()) {
+            return Err(ConfigError(format!("mixture_lr_scale = {} must be positive", self.mixture_lr_scale)));
         }
         if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
             return Err(ConfigError(format!("lr_decay = {} must be in (0, 1]", self.lr_decay)));
@@ -271,7 +278,9 @@ impl Trainer {
     }
 
     fn learning_rate(&self) -> f64 {
-        self.config.learning_rate * self.config.lr_decay.powi(self.stage().1 as i32)
+        let (stage, epoch) = self.stage();
+        let scale = if stage == Stage::Mixture { self.config.mixture_lr_scale } else { 1.0 };
+        self.config.learning_rate * scale * self.config.lr_decay.powi(epoch as i32)
     }
 
     /// Groups the latent means of a sample of the training data (see [`PriorInit`]), sets each
@@ -286,8 +295,10 @@ impl Trainer {
         let seed = self.config.seed;
         let assignments = match self.config.prior_init {
             PriorInit::Random => return Ok(()),
-            PriorInit::KMeans => kmeans(sample, d, k, 5, seed).assignments,
-            PriorInit::TsneKMeans => kmeans(&tsne_2d(sample, d, 30.0, 1000, seed), 2, k, TSNE_KMEANS_RESTARTS, seed).assignments,
+            PriorInit::KMeans => on_one_thread(|| kmeans(sample, d, k, 5, seed).assignments),
+            PriorInit::TsneKMeans => on_one_thread(|| {
+                kmeans(&tsne_2d(sample, d, 30.0, 1000, seed), 2, k, TSNE_KMEANS_RESTARTS, seed).assignments
+            }),
         };
         if self.config.anchor_epochs > 0 {
             self.anchors = Some(knn_vote(sample, &assignments, &all.means, d, 10, k));
@@ -370,6 +381,17 @@ impl Trainer {
             interrupted,
         }
     }
+}
+
+/// Runs `work` on a single thread: bhtsne and linfa sum in parallel, and a sum's order decides
+/// its last bits, which t-SNE then amplifies. One thread keeps "same seed, same numbers".
+/// (In the browser everything already runs on one thread.)
+fn on_one_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(1).build() {
+        return pool.install(work);
+    }
+    work()
 }
 
 /// `[n, k]` rows with a 1 at each given index.

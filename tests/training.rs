@@ -139,3 +139,23 @@ fn invalid_configurations_are_errors_not_panics() {
     assert!(err.to_string().contains("components"), "{err}");
     assert!(Trainer::new(config(1, 1, PriorInit::KMeans, 1), 0, &device).is_err(), "no data");
 }
+
+#[test]
+fn a_non_finite_loss_stops_training_and_keeps_the_last_good_weights() {
+    let data = digits(200);
+    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let device = Device::flex();
+    // Adam moves every weight by about the step size: 1e30 overflows f32 within a few steps.
+    let config = config(1, 3, PriorInit::Random, 5).with_learning_rate(1e30);
+    let mut trainer = Trainer::new(config, data.len(), &device).unwrap();
+    let mut outcome = Ok(());
+    while !trainer.is_finished() && outcome.is_ok() {
+        outcome = pollster::block_on(trainer.train_epoch(&data, |_| ControlFlow::Continue(()))).map(|_| ());
+    }
+    let err = outcome.expect_err("the loss overflowed");
+    assert!(err.to_string().contains("weights from before that epoch were kept"), "{err}");
+    let model = trainer.model();
+    let latents = model.encode(data.batch(&[0, 1], &device)).mean;
+    let values = latents.into_data().to_vec::<f32>().unwrap();
+    assert!(values.iter().all(|v| v.is_finite()), "the kept weights still give finite outputs: {values:?}");
+}

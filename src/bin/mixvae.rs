@@ -72,8 +72,14 @@ struct TrainArgs {
     /// Epochs with each digit's component held at its initial group.
     #[arg(long, default_value_t = 3)]
     anchor_epochs: usize,
+    /// Weight of the anchor stage's cross-entropy to the initial groups.
+    #[arg(long, default_value_t = 10.0)]
+    anchor_weight: f32,
+    /// Training digits encoded and grouped to initialise the prior.
+    #[arg(long, default_value_t = 10000)]
+    init_sample: usize,
     /// Epochs of the clustering VAE's loss.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 10)]
     epochs: usize,
     #[arg(long, default_value_t = 128)]
     batch_size: usize,
@@ -81,6 +87,9 @@ struct TrainArgs {
     learning_rate: f64,
     #[arg(long, default_value_t = 0.96)]
     lr_decay: f64,
+    /// The mixture stage's starting step size, as a multiple of --learning-rate.
+    #[arg(long, default_value_t = 0.1)]
+    mixture_lr_scale: f64,
     #[arg(long, default_value_t = 0)]
     warmup_epochs: usize,
     /// How the prior starts after pretraining: tsne-k-means, k-means, or random (no
@@ -240,10 +249,13 @@ fn train_command(args: TrainArgs) -> CliResult {
     let config = TrainingConfig::new(model_config.clone())
         .with_pretrain_epochs(args.pretrain_epochs)
         .with_anchor_epochs(args.anchor_epochs)
+        .with_anchor_weight(args.anchor_weight)
+        .with_init_sample(args.init_sample)
         .with_epochs(args.epochs)
         .with_batch_size(args.batch_size)
         .with_learning_rate(args.learning_rate)
         .with_lr_decay(args.lr_decay)
+        .with_mixture_lr_scale(args.mixture_lr_scale)
         .with_warmup_epochs(args.warmup_epochs)
         .with_prior_init(args.prior_init.into())
         .with_seed(args.seed);
