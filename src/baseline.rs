@@ -46,7 +46,7 @@ pub async fn run_baseline(
     on_step: impl FnMut(&crate::training::StepReport),
 ) -> Result<(ClusterVae, Option<Scores>), TrainError> {
     let seed = config.seed;
-    let vae = train(config, train_set, device, on_step, ()).await?;
+    let vae = train(config, train_set, device, on_step).await?;
     let scores = score_two_step(&vae, test_set, device, seed).await?;
     Ok((vae, scores))
 }

@@ -324,8 +324,8 @@ impl Trainer {
         mut on_step: impl FnMut(&StepReport) -> ControlFlow<()>,
     ) -> Result<EpochReport, TrainError> {
         if self.cursor == 0 {
-            let starts_mixture = self.epoch == self.config.pretrain_epochs;
-            if starts_mixture && self.config.prior_init != PriorInit::Random {
+            let pretraining_done = self.epoch == self.config.pretrain_epochs;
+            if pretraining_done && self.config.prior_init != PriorInit::Random {
                 self.initialise_prior(data).await?;
             }
             self.pending = self.order.next_epoch();
@@ -413,33 +413,21 @@ async fn read_terms(terms: &LossTerms) -> Result<TermValues, ReadbackError> {
     Ok(TermValues::from_array(array))
 }
 
-/// Trains from scratch to the end of the configured epochs. `on_epoch` sees each epoch's report
-/// and the model after it.
+/// Trains from scratch to the end of the configured epochs; `on_step` sees every step.
 pub async fn train(
     config: TrainingConfig,
     data: &Dataset,
     device: &Device,
     mut on_step: impl FnMut(&StepReport),
-    mut on_epoch: impl AsyncEpochHook,
 ) -> Result<ClusterVae, TrainError> {
     let mut trainer = Trainer::new(config, data.len(), device)?;
     while !trainer.is_finished() {
-        let report = trainer
+        trainer
             .train_epoch(data, |step| {
                 on_step(step);
                 ControlFlow::Continue(())
             })
             .await?;
-        on_epoch.after_epoch(&report, &trainer).await;
     }
     Ok(trainer.model())
-}
-
-/// Called after every epoch of [`train`] (for scoring, logging, or nothing).
-pub trait AsyncEpochHook {
-    fn after_epoch(&mut self, report: &EpochReport, trainer: &Trainer) -> impl std::future::Future<Output = ()>;
-}
-
-impl AsyncEpochHook for () {
-    async fn after_epoch(&mut self, _: &EpochReport, _: &Trainer) {}
 }

@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use mixvae::baseline::{baseline_config, score_two_step};
+use mixvae::baseline::{baseline_config, run_baseline};
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::inference::{encode_dataset, evaluate};
 use mixvae::metrics::{Scores, clustering_accuracy, majority_labels};
@@ -413,31 +413,30 @@ fn baseline_command(args: BaselineArgs) -> CliResult {
     let (train_set, test_set) = load_data(&args.data)?;
     let model_config = ModelConfig::new().with_components(args.components).with_latent_dim(args.latent_dim);
     let config = baseline_config(model_config, args.epochs, args.seed);
-    let device = device();
-    let mut trainer = Trainer::new(config, train_set.len(), &device).map_err(|e| e.to_string())?;
-    let progress = bar((args.epochs * trainer_steps(&trainer, &train_set)) as u64, args.data.json);
+    let steps = args.epochs * (train_set.len() / config.batch_size).max(1);
+    let progress = bar(steps as u64, args.data.json);
     progress.set_prefix("VAE");
     let started = Instant::now();
-    while !trainer.is_finished() {
-        pollster::block_on(trainer.train_epoch(&train_set, |step| {
-            progress.set_message(format!("loss {:.1}", step.terms.total));
-            progress.inc(1);
-            ControlFlow::Continue(())
-        }))
-        .map_err(|e| e.to_string())?;
-    }
+    let (_, scores) = pollster::block_on(run_baseline(config, &train_set, &test_set, &device(), |step| {
+        progress.set_message(format!("loss {:.1}", step.terms.total));
+        progress.inc(1);
+    }))
+    .map_err(|e| e.to_string())?;
     progress.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
-    let scores = pollster::block_on(score_two_step(&trainer.model(), &test_set, &device, args.seed))
-        .map_err(|e| e.to_string())?
-        .ok_or("the test set has no labels")?;
+    let scores = scores.ok_or("the test set has no labels")?;
     if args.data.json {
         let mut value = scores_json(&scores, test_set.len(), args.components);
         value["method"] = "vae+kmeans".into();
-        value["train_seconds"] = seconds.into();
+        value["seconds"] = seconds.into();
         println!("{value}");
     } else {
-        print_scores(&format!("two-step baseline (plain VAE {} epochs, then k-means), {:.0} s", args.epochs, seconds), &scores, test_set.len(), args.components);
+        print_scores(
+            &format!("two-step baseline (plain VAE {} epochs, then k-means), {:.0} s", args.epochs, seconds),
+            &scores,
+            test_set.len(),
+            args.components,
+        );
     }
     Ok(())
 }
