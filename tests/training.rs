@@ -2,7 +2,7 @@
 //! and the counter-measure against over-regularisation is what keeps the components apart.
 
 use std::ops::ControlFlow;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use burn::tensor::Device;
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
@@ -33,8 +33,12 @@ fn config(pretrain_epochs: usize, epochs: usize, prior_init: PriorInit, seed: u6
 /// this lock so that its seed alone decides its numbers.
 static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+fn one_run_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn run(config: TrainingConfig, data: &Dataset) -> (Trainer, Vec<EpochReport>, Vec<StepReport>) {
-    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = one_run_at_a_time();
     let device = Device::flex();
     let mut trainer = Trainer::new(config, data.len(), &device).unwrap();
     let (mut epochs, mut steps) = (vec![], vec![]);
@@ -110,6 +114,7 @@ fn the_same_seed_gives_the_same_numbers_and_another_seed_others() {
 #[test]
 fn an_interrupted_epoch_resumes_where_it_stopped() {
     let data = digits(200);
+    let _guard = one_run_at_a_time();
     let device = Device::flex();
     let mut trainer = Trainer::new(config(1, 0, PriorInit::Random, 3), data.len(), &device).unwrap();
     let mut seen = vec![];
@@ -132,6 +137,7 @@ fn an_interrupted_epoch_resumes_where_it_stopped() {
 
 #[test]
 fn invalid_configurations_are_errors_not_panics() {
+    let _guard = one_run_at_a_time();
     let device = Device::flex();
     assert!(Trainer::new(config(1, 1, PriorInit::KMeans, 1).with_batch_size(0), 100, &device).is_err());
     let zero_k = TrainingConfig::new(small_model().with_components(0));
@@ -143,7 +149,7 @@ fn invalid_configurations_are_errors_not_panics() {
 #[test]
 fn a_non_finite_loss_stops_training_and_keeps_the_last_good_weights() {
     let data = digits(200);
-    let _guard = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = one_run_at_a_time();
     let device = Device::flex();
     // Adam moves every weight by about the step size: 1e30 overflows f32 within a few steps.
     let config = config(1, 3, PriorInit::Random, 5).with_learning_rate(1e30);
