@@ -2,9 +2,15 @@
 //! Adam, each loss term read back (asynchronously) every step.
 //!
 //! The recipe against over-regularisation (the KL terms winning early and collapsing every
-//! component onto one place) is VaDE's: `pretrain_epochs` of a deterministic autoencoder, then the
-//! mixture prior is initialised from the encoded training data by k-means (means, and per-cluster
-//! variances), then the full negative ELBO is trained, optionally with a KL warm-up.
+//! component onto one place) extends VaDE's, in four stages:
+//! 1. `pretrain_epochs` of a deterministic autoencoder;
+//! 2. the prior is initialised from the encoded training data: groups found on a t-SNE map of
+//!    the codes ([`PriorInit`]) give each component its mean and per-dimension variance, and
+//!    every training digit its group;
+//! 3. `anchor_epochs` of the ELBO with each digit's component held at its group
+//!    ([`Objective::Anchored`]);
+//! 4. `epochs` of the full negative ELBO, the model's own posterior deciding (optionally after a
+//!    KL warm-up).
 
 use std::ops::ControlFlow;
 
@@ -20,9 +26,9 @@ use crate::inference::{ReadbackError, encode_dataset, read_f32};
 use crate::loss::{LossTerms, Objective};
 use crate::model::{ClusterVae, ConfigError, ModelConfig};
 
-/// k-means starts on the t-SNE map. k-means++ alone often merges two islands of the map and
-/// splits a third: with 10 starts the groups matched the digits 79-83% of the time on 2 of 12
-/// maps, with 50 starts every map scored 92-94%. On 5,000 2-D points each start is cheap.
+/// k-means starts on the t-SNE map. With few starts k-means now and then merges two islands of
+/// the map and splits a third: with 10 starts the worst of five maps matched the digits 82% of
+/// the time, with 50 starts 93% (examples/prior_init_study.rs). Each start is cheap in 2-D.
 const TSNE_KMEANS_RESTARTS: usize = 50;
 
 /// Everything that decides a training run. Saved beside the weights.
