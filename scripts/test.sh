@@ -41,6 +41,18 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=$((failed + 1)) # the build or a test binary failed before reporting
 fi
 
+# The core must keep compiling for the browser: the same training loop runs there.
+wasm_check() {
+  echo "== wasm32 build check (cargo check --lib --target wasm32-unknown-unknown)"
+  cargo check --lib --target wasm32-unknown-unknown
+}
+if timed "wasm32 build check" wasm_check; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
+fi
+
 echo
 echo "== time per part"
 printf '  %s\n' "${timings[@]}"
