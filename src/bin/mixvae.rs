@@ -54,49 +54,69 @@ struct DataArgs {
     json: bool,
 }
 
+/// The library's defaults, the one source of every default below.
+fn defaults() -> TrainingConfig {
+    TrainingConfig::new(ModelConfig::new())
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// Seed of the run: initial weights, batch order, grouping.
+    #[arg(long, default_value_t = defaults().seed)]
+    seed: u64,
+    /// Mixture components K.
+    #[arg(long, default_value_t = defaults().model.components)]
+    components: usize,
+    /// Latent width d.
+    #[arg(long, default_value_t = defaults().model.latent_dim)]
+    latent_dim: usize,
+}
+
+impl ModelArgs {
+    fn config(&self) -> ModelConfig {
+        ModelConfig::new().with_components(self.components).with_latent_dim(self.latent_dim)
+    }
+}
+
 #[derive(Args)]
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    /// Mixture components K.
-    #[arg(long, default_value_t = 10)]
-    components: usize,
-    /// Latent width d.
-    #[arg(long, default_value_t = 10)]
-    latent_dim: usize,
+    #[command(flatten)]
+    model: ModelArgs,
     /// Epochs of autoencoder pretraining.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = defaults().pretrain_epochs)]
     pretrain_epochs: usize,
     /// Epochs with each digit's component held at its initial group.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = defaults().anchor_epochs)]
     anchor_epochs: usize,
     /// Weight of the anchor stage's cross-entropy to the initial groups.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = defaults().anchor_weight)]
     anchor_weight: f32,
     /// Training digits encoded and grouped to initialise the prior.
-    #[arg(long, default_value_t = 10000)]
+    #[arg(long, default_value_t = defaults().init_sample)]
     init_sample: usize,
     /// Epochs of the clustering VAE's loss.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = defaults().epochs)]
     epochs: usize,
-    #[arg(long, default_value_t = 128)]
+    #[arg(long, default_value_t = defaults().batch_size)]
     batch_size: usize,
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = defaults().learning_rate)]
     learning_rate: f64,
-    #[arg(long, default_value_t = 0.96)]
+    /// The step size is multiplied by this after every epoch of a stage.
+    #[arg(long, default_value_t = defaults().lr_decay)]
     lr_decay: f64,
     /// The mixture stage's starting step size, as a multiple of --learning-rate.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = defaults().mixture_lr_scale)]
     mixture_lr_scale: f64,
-    #[arg(long, default_value_t = 0)]
+    /// Epochs over which the mixture stage's KL weight rises to 1.
+    #[arg(long, default_value_t = defaults().warmup_epochs)]
     warmup_epochs: usize,
-    /// How the prior starts after pretraining: tsne-k-means, k-means, or random (no
-    /// initialisation from data: shows the collapse it prevents).
+    /// How the prior starts after pretraining (random: no initialisation from data, which
+    /// shows the collapse it prevents).
     #[arg(long, value_enum, default_value_t = PriorInitArg::TsneKMeans)]
     prior_init: PriorInitArg,
-    /// Score on the test digits after every N mixture epochs (0 = only at the end).
+    /// Score on the test digits after every N epochs past pretraining (0 = only at the end).
     #[arg(long, default_value_t = 5)]
     eval_every: usize,
     /// Where to write `<out>.safetensors` and `<out>.json`.
@@ -128,13 +148,10 @@ struct ExportArgs {
 struct BaselineArgs {
     #[command(flatten)]
     data: DataArgs,
-    #[arg(long, default_value_t = 42)]
-    seed: u64,
-    #[arg(long, default_value_t = 10)]
-    components: usize,
-    #[arg(long, default_value_t = 10)]
-    latent_dim: usize,
-    #[arg(long, default_value_t = 20)]
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Epochs of the plain VAE.
+    #[arg(long, default_value_t = defaults().pretrain_epochs)]
     epochs: usize,
 }
 
@@ -245,7 +262,7 @@ fn load_model(path: &Path, device: &Device) -> Result<(ClusterVae, ModelConfig),
 
 fn train_command(args: TrainArgs) -> CliResult {
     let (train_set, test_set) = load_data(&args.data)?;
-    let model_config = ModelConfig::new().with_components(args.components).with_latent_dim(args.latent_dim);
+    let model_config = args.model.config();
     let config = TrainingConfig::new(model_config.clone())
         .with_pretrain_epochs(args.pretrain_epochs)
         .with_anchor_epochs(args.anchor_epochs)
@@ -258,7 +275,7 @@ fn train_command(args: TrainArgs) -> CliResult {
         .with_mixture_lr_scale(args.mixture_lr_scale)
         .with_warmup_epochs(args.warmup_epochs)
         .with_prior_init(args.prior_init.into())
-        .with_seed(args.seed);
+        .with_seed(args.model.seed);
     let training_json = serde_json::to_value(&config).expect("config serialises");
     let device = device();
     let mut trainer = Trainer::new(config, train_set.len(), &device).map_err(|e| e.to_string())?;
@@ -411,8 +428,7 @@ fn export_command(args: ExportArgs) -> CliResult {
 
 fn baseline_command(args: BaselineArgs) -> CliResult {
     let (train_set, test_set) = load_data(&args.data)?;
-    let model_config = ModelConfig::new().with_components(args.components).with_latent_dim(args.latent_dim);
-    let config = baseline_config(model_config, args.epochs, args.seed);
+    let config = baseline_config(args.model.config(), args.epochs, args.model.seed);
     let steps = args.epochs * (train_set.len() / config.batch_size).max(1);
     let progress = bar(steps as u64, args.data.json);
     progress.set_prefix("VAE");
@@ -426,7 +442,7 @@ fn baseline_command(args: BaselineArgs) -> CliResult {
     let seconds = started.elapsed().as_secs_f64();
     let scores = scores.ok_or("the test set has no labels")?;
     if args.data.json {
-        let mut value = scores_json(&scores, test_set.len(), args.components);
+        let mut value = scores_json(&scores, test_set.len(), args.model.components);
         value["method"] = "vae+kmeans".into();
         value["seconds"] = seconds.into();
         println!("{value}");
@@ -435,7 +451,7 @@ fn baseline_command(args: BaselineArgs) -> CliResult {
             &format!("two-step baseline (plain VAE {} epochs, then k-means), {:.0} s", args.epochs, seconds),
             &scores,
             test_set.len(),
-            args.components,
+            args.model.components,
         );
     }
     Ok(())
