@@ -6,7 +6,6 @@
 use burn::tensor::Device;
 use burn_store::{ModuleSnapshot, SafetensorsStore};
 
-use crate::inference::ReadbackError;
 use crate::model::{ClusterVae, ModelConfig};
 
 /// Metadata key of the architecture JSON.
@@ -28,13 +27,12 @@ pub enum StoreError {
     Mismatch(String),
     #[error("tensor values are not all finite (NaN or infinity): the file is damaged")]
     NonFinite,
-    #[error(transparent)]
-    Readback(#[from] ReadbackError),
     #[error("cannot write weights: {0}")]
     Write(String),
 }
 
-/// Serialises the model's weights, with its config in the metadata.
+/// Serialises the model's weights, with its config in the metadata. It reads the weights
+/// synchronously, which WebGPU forbids: there, copy the model to a flex device first.
 pub fn to_safetensors_bytes(model: &ClusterVae, config: &ModelConfig) -> Result<Vec<u8>, StoreError> {
     let config_json = serde_json::to_string(config).map_err(|e| StoreError::Write(e.to_string()))?;
     let mut store = SafetensorsStore::from_bytes(None).metadata(CONFIG_KEY, config_json);
