@@ -74,7 +74,7 @@ pub struct TrainingConfig {
     #[config(default = "PriorInit::TsneKMeans")]
     pub prior_init: PriorInit,
     /// Training images encoded for that initialisation.
-    #[config(default = 10000)]
+    #[config(default = 20000)]
     pub init_sample: usize,
     #[config(default = 42)]
     pub seed: u64,
