@@ -98,8 +98,13 @@ impl TrainingConfig {
         Ok(())
     }
 
+    /// Anchor epochs that will run: none without groups to anchor to.
+    pub fn effective_anchor_epochs(&self) -> usize {
+        if self.prior_init == PriorInit::Random { 0 } else { self.anchor_epochs }
+    }
+
     pub fn total_epochs(&self) -> usize {
-        self.pretrain_epochs + self.anchor_epochs + self.epochs
+        self.pretrain_epochs + self.effective_anchor_epochs() + self.epochs
     }
 }
 
@@ -211,6 +216,8 @@ pub struct Trainer {
     sums: TermValues,
     /// Each training digit's group from the prior's initialisation, for the anchor stage.
     anchors: Option<Vec<usize>>,
+    /// The weights as the epoch under way began: what a non-finite loss falls back to.
+    epoch_start_model: ClusterVae,
 }
 
 impl Trainer {
@@ -224,6 +231,7 @@ impl Trainer {
         let device = device.clone().autodiff();
         let model = config.model.init(&device)?;
         Ok(Self {
+            epoch_start_model: model.clone(),
             optimizer: AdamConfig::new().init(),
             order: BatchOrder::new(data_len, config.batch_size, config.seed),
             config,
@@ -260,14 +268,15 @@ impl Trainer {
         self.model.valid()
     }
 
+    /// The stage of the current epoch and the epoch's index within it.
     fn stage(&self) -> (Stage, usize) {
-        let (pretrain, anchor) = (self.config.pretrain_epochs, self.config.anchor_epochs);
+        let (pretrain, anchor) = (self.config.pretrain_epochs, self.config.effective_anchor_epochs());
         if self.epoch < pretrain {
             (Stage::Pretrain, self.epoch)
-        } else if self.epoch < pretrain + anchor && self.anchors.is_some() {
+        } else if self.epoch < pretrain + anchor {
             (Stage::Anchor, self.epoch - pretrain)
         } else {
-            (Stage::Mixture, self.epoch - pretrain - anchor.min(self.epoch - pretrain))
+            (Stage::Mixture, self.epoch - pretrain - anchor)
         }
     }
 
@@ -306,7 +315,7 @@ impl Trainer {
                 kmeans(&tsne_2d(sample, d, 30.0, 1000, seed), 2, k, TSNE_KMEANS_RESTARTS, seed).assignments
             }),
         };
-        if self.config.anchor_epochs > 0 {
+        if self.config.effective_anchor_epochs() > 0 {
             self.anchors = Some(knn_vote(sample, &assignments, &all.means, d, 10, k));
         }
         let fit = KMeansFit { centroids: group_means(sample, d, &assignments, k), assignments };
@@ -322,8 +331,8 @@ impl Trainer {
     /// Runs the rest of the current epoch (or a whole new one). `on_step` sees every step and
     /// may stop the epoch early with `ControlFlow::Break`; the next call then resumes it.
     ///
-    /// On a non-finite loss the weights from the start of the epoch are restored and an error
-    /// returned.
+    /// On a non-finite loss the weights from the start of the epoch are restored, the epoch is
+    /// rewound, and an error returned.
     pub async fn train_epoch(
         &mut self,
         data: &Dataset,
@@ -336,8 +345,8 @@ impl Trainer {
             }
             self.pending = self.order.next_epoch();
             self.sums = TermValues::default();
+            self.epoch_start_model = self.model.clone();
         }
-        let epoch_start_model = self.model.clone();
         let (stage, _) = self.stage();
         let objective = self.objective();
         let learning_rate = self.learning_rate();
@@ -353,8 +362,10 @@ impl Trainer {
             let grads = GradientsParams::from_grads(terms.total.backward(), &self.model);
             let values = read_terms(&terms).await?;
             if !values.is_finite() {
-                self.model = epoch_start_model;
-                return Err(TrainError::NonFinite { epoch: self.epoch, step: self.cursor, terms: values });
+                let step = self.cursor;
+                self.model = self.epoch_start_model.clone();
+                self.cursor = 0; // a later call runs this epoch again from its start
+                return Err(TrainError::NonFinite { epoch: self.epoch, step, terms: values });
             }
             self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
             self.sums.add(&values);
