@@ -1,0 +1,77 @@
+//! The `mixvae` binary as a person or a script uses it.
+
+use std::process::Command;
+
+fn mixvae(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_mixvae"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn eval_json_scores_the_shipped_model_on_the_test_set() {
+    let output = mixvae(&["eval", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one JSON object: {stdout}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert!(value["accuracy"].as_f64().unwrap() >= 0.90, "{value}");
+    for key in ["nmi", "ari", "silhouette"] {
+        assert!(value[key].as_f64().is_some_and(|v| v.is_finite()), "{key} in {value}");
+    }
+    assert_eq!(value["k"], 10);
+    assert_eq!(value["test_size"], 10_000);
+}
+
+#[test]
+fn a_damaged_model_file_is_a_clear_error_not_a_panic() {
+    let dir = std::env::temp_dir().join(format!("mixvae-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.safetensors");
+    let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/mixvae.safetensors")).unwrap();
+    std::fs::write(&broken, &shipped[..shipped.len() / 3]).unwrap();
+    let output = mixvae(&["eval", "--model", broken.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("broken.safetensors") && stderr.contains("SafeTensors"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_missing_data_folder_names_the_file_and_the_fix() {
+    let output = mixvae(&["eval", "--data-dir", "/nonexistent"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("/nonexistent/train-images-idx3-ubyte") && stderr.contains("npm ci"), "{stderr}");
+}
+
+#[test]
+fn train_runs_end_to_end_on_a_few_digits_and_writes_a_loadable_model() {
+    let dir = std::env::temp_dir().join(format!("mixvae-train-{}", std::process::id()));
+    let out = dir.join("tiny");
+    let output = mixvae(&[
+        "train", "--train-size", "300", "--pretrain-epochs", "1", "--anchor-epochs", "1", "--epochs", "1",
+        "--init-sample", "300", "--json", "--out", out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(value["accuracy"].as_f64().unwrap() > 0.0 && value["images_per_second"].as_f64().unwrap() > 0.0, "{value}");
+    let eval = mixvae(&["eval", "--json", "--model", out.with_extension("safetensors").to_str().unwrap()]);
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    let scored: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(scored["accuracy"], value["accuracy"], "eval of the saved file agrees with train's own score");
+}
+
+#[test]
+fn baseline_trains_a_plain_vae_then_scores_k_means_on_its_codes() {
+    let output = mixvae(&["baseline", "--train-size", "300", "--epochs", "2", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["method"], "vae+kmeans");
+    let accuracy = value["accuracy"].as_f64().unwrap();
+    // Ten clusters on ten classes: better than the largest class alone (11%), short of perfect.
+    assert!(accuracy > 0.2 && accuracy < 1.0, "{value}");
+    assert_eq!(value["clusters_used"], 10);
+}
