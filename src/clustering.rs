@@ -22,11 +22,11 @@ pub struct KMeansFit {
 /// Fits k-means to `points` (`[n, dim]`, row-major) with `restarts` k-means++ starts, keeping
 /// the one of least inertia.
 pub fn kmeans(points: &[f32], dim: usize, k: usize, restarts: usize, seed: u64) -> KMeansFit {
-    assert!(dim > 0 && points.len() % dim == 0, "points must be whole rows of {dim}");
+    assert!(dim > 0 && points.len().is_multiple_of(dim), "points must be whole rows of {dim}");
     let n = points.len() / dim;
     assert!(n >= k && k > 0, "k-means needs at least k = {k} points, got {n}");
-    let records = Array2::from_shape_vec((n, dim), points.iter().map(|&v| v as f64).collect())
-        .expect("shape checked above");
+    let records =
+        Array2::from_shape_vec((n, dim), points.iter().map(|&v| v as f64).collect()).expect("shape checked above");
     let dataset = DatasetBase::from(records.clone());
     let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
         .n_runs(restarts.max(1))
@@ -52,10 +52,7 @@ pub fn cluster_variances(points: &[f32], dim: usize, fit: &KMeansFit, min_varian
             sums[cluster * dim + j] += diff * diff;
         }
     }
-    sums.iter()
-        .enumerate()
-        .map(|(i, &s)| ((s / counts[i / dim].max(1) as f64) as f32).max(min_variance))
-        .collect()
+    sums.iter().enumerate().map(|(i, &s)| ((s / counts[i / dim].max(1) as f64) as f32).max(min_variance)).collect()
 }
 
 /// Barnes-Hut t-SNE of `points` (`[n, dim]`) to 2-D, `[n, 2]` row-major, started from a
@@ -103,13 +100,21 @@ pub fn group_means(points: &[f32], dim: usize, assignments: &[usize], k: usize) 
 
 /// Spreads the group labels of `labelled` points (`[m, dim]`) to `queries` (`[n, dim]`): each
 /// query takes the most common label among its `k` nearest labelled points (k-d tree, linfa-nn).
-pub fn knn_vote(labelled: &[f32], labels: &[usize], queries: &[f32], dim: usize, k: usize, groups: usize) -> Vec<usize> {
+pub fn knn_vote(
+    labelled: &[f32],
+    labels: &[usize],
+    queries: &[f32],
+    dim: usize,
+    k: usize,
+    groups: usize,
+) -> Vec<usize> {
     let to_array = |points: &[f32]| {
         Array2::from_shape_vec((points.len() / dim, dim), points.iter().map(|&v| v as f64).collect())
             .expect("points must be whole rows")
     };
     let (index_points, query_points) = (to_array(labelled), to_array(queries));
-    let index = CommonNearestNeighbour::KdTree.from_batch(&index_points, L2Dist).expect("non-empty points of positive width");
+    let index =
+        CommonNearestNeighbour::KdTree.from_batch(&index_points, L2Dist).expect("non-empty points of positive width");
     query_points
         .rows()
         .into_iter()

@@ -30,44 +30,17 @@ pub enum DataError {
     #[error("{file}: not an IDX file of unsigned bytes: {detail}")]
     BadMagic { file: String, detail: String },
     #[error("{file}: expected {expected} dimensions, the header says {found}")]
-    WrongRank {
-        file: String,
-        expected: usize,
-        found: usize,
-    },
+    WrongRank { file: String, expected: usize, found: usize },
     #[error("{file}: header is cut short ({len} bytes, needs {needed})")]
-    ShortHeader {
-        file: String,
-        len: usize,
-        needed: usize,
-    },
+    ShortHeader { file: String, len: usize, needed: usize },
     #[error("{file}: images are {rows}x{cols}, this model reads {side}x{side}")]
-    WrongImageSize {
-        file: String,
-        rows: usize,
-        cols: usize,
-        side: usize,
-    },
+    WrongImageSize { file: String, rows: usize, cols: usize, side: usize },
     #[error("{file}: header promises {expected} bytes of data, the file holds {found}")]
-    WrongLength {
-        file: String,
-        expected: usize,
-        found: usize,
-    },
+    WrongLength { file: String, expected: usize, found: usize },
     #[error("{file}: label {label} at index {index} is not a digit class below {classes}")]
-    BadLabel {
-        file: String,
-        label: u8,
-        index: usize,
-        classes: usize,
-    },
+    BadLabel { file: String, label: u8, index: usize, classes: usize },
     #[error("{images} holds {image_count} images but {labels} holds {label_count} labels")]
-    CountMismatch {
-        images: String,
-        image_count: usize,
-        labels: String,
-        label_count: usize,
-    },
+    CountMismatch { images: String, image_count: usize, labels: String, label_count: usize },
     #[error("{file}: holds no images")]
     Empty { file: String },
 }
@@ -157,11 +130,7 @@ impl Dataset {
     }
 
     /// Parses an image file and, optionally, its label file (named for error messages).
-    pub fn from_idx_bytes(
-        images_name: &str,
-        images: &[u8],
-        labels: Option<(&str, &[u8])>,
-    ) -> Result<Self, DataError> {
+    pub fn from_idx_bytes(images_name: &str, images: &[u8], labels: Option<(&str, &[u8])>) -> Result<Self, DataError> {
         let pixels = parse_idx_images(images_name, images)?;
         let labels = match labels {
             None => None,

@@ -48,7 +48,10 @@ impl EncodedSet {
         self.probabilities
             .chunks_exact(self.components)
             .map(|p| {
-                p.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
+                p.iter()
+                    .enumerate()
+                    .fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
+                    .0
             })
             .collect()
     }

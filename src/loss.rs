@@ -34,11 +34,7 @@ pub fn bernoulli_nll(logits: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
 /// # Shapes
 /// - posterior: mean, logvar `[batch, latent]`; prior_means, prior_logvars `[K, latent]`
 ///   -> `[batch, K]`
-pub fn gaussian_kl_per_component(
-    posterior: &Posterior,
-    prior_means: Tensor<2>,
-    prior_logvars: Tensor<2>,
-) -> Tensor<2> {
+pub fn gaussian_kl_per_component(posterior: &Posterior, prior_means: Tensor<2>, prior_logvars: Tensor<2>) -> Tensor<2> {
     let mean = posterior.mean.clone().unsqueeze_dim::<3>(1); // [batch, 1, latent]
     let logvar = posterior.logvar.clone().unsqueeze_dim::<3>(1); // [batch, 1, latent]
     let prior_means = prior_means.unsqueeze_dim::<3>(0); // [1, K, latent]
@@ -79,7 +75,8 @@ pub fn cross_entropy(logits: Tensor<2>, one_hot: Tensor<2>) -> Tensor<1> {
 /// # Shapes
 /// - posterior: `[batch, latent]` -> `[batch]`
 pub fn standard_normal_kl(posterior: &Posterior) -> Tensor<1> {
-    let per_dim = posterior.logvar.clone().exp() + posterior.mean.clone().powi_scalar(2) - 1.0 - posterior.logvar.clone();
+    let per_dim =
+        posterior.logvar.clone().exp() + posterior.mean.clone().powi_scalar(2) - 1.0 - posterior.logvar.clone();
     per_dim.sum_dim(1).squeeze_dim::<1>(1) * 0.5
 }
 
@@ -129,7 +126,13 @@ impl Objective {
                 let z = ClusterVae::sample_latent(&posterior);
                 let reconstruction = bernoulli_nll(model.decode_logits(z), images).mean();
                 let kl_z = standard_normal_kl(&posterior).mean();
-                LossTerms { total: reconstruction.clone() + kl_z.clone(), reconstruction, kl_z, kl_y: zero(), anchor: zero() }
+                LossTerms {
+                    total: reconstruction.clone() + kl_z.clone(),
+                    reconstruction,
+                    kl_z,
+                    kl_y: zero(),
+                    anchor: zero(),
+                }
             }
             Objective::Mixture { .. } | Objective::Anchored { .. } => {
                 let z = ClusterVae::sample_latent(&posterior);

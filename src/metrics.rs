@@ -47,9 +47,7 @@ pub fn clustering_accuracy(clusters: &[usize], labels: &[usize]) -> f64 {
     let (rows, cols) = (contingency.table.len(), contingency.table[0].len());
     // kuhn_munkres needs rows <= columns: pad to a square of zeros.
     let n = rows.max(cols);
-    let weights = Matrix::from_fn(n, n, |(i, j)| {
-        if i < rows && j < cols { contingency.table[i][j] as i64 } else { 0 }
-    });
+    let weights = Matrix::from_fn(n, n, |(i, j)| if i < rows && j < cols { contingency.table[i][j] as i64 } else { 0 });
     let (matched, _) = kuhn_munkres(&weights);
     matched as f64 / clusters.len() as f64
 }
@@ -69,10 +67,14 @@ pub fn majority_labels(clusters: &[usize], labels: &[usize], k: usize) -> Vec<Op
 }
 
 fn entropy(counts: &[u64], total: f64) -> f64 {
-    counts.iter().filter(|&&c| c > 0).map(|&c| {
-        let p = c as f64 / total;
-        -p * p.ln()
-    }).sum()
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / total;
+            -p * p.ln()
+        })
+        .sum()
 }
 
 /// Normalised mutual information, I(C; L) / ((H(C) + H(L)) / 2) (the arithmetic normalisation,
@@ -118,8 +120,8 @@ pub fn adjusted_rand_index(clusters: &[usize], labels: &[usize]) -> f64 {
 pub fn silhouette(points: &[f32], dim: usize, clusters: &[usize]) -> f64 {
     let n = clusters.len();
     assert_eq!(points.len(), n * dim, "one cluster per point");
-    let records = Array2::from_shape_vec((n, dim), points.iter().map(|&v| v as f64).collect())
-        .expect("shape checked above");
+    let records =
+        Array2::from_shape_vec((n, dim), points.iter().map(|&v| v as f64).collect()).expect("shape checked above");
     let dataset = DatasetBase::new(records, Array1::from(clusters.to_vec()));
     dataset.silhouette_score().unwrap_or(f64::NAN)
 }
@@ -137,7 +139,13 @@ pub struct Scores {
 }
 
 impl Scores {
-    pub fn compute(clusters: &[usize], labels: &[usize], latents: &[f32], dim: usize, silhouette_sample: usize) -> Self {
+    pub fn compute(
+        clusters: &[usize],
+        labels: &[usize],
+        latents: &[f32],
+        dim: usize,
+        silhouette_sample: usize,
+    ) -> Self {
         let m = silhouette_sample.min(clusters.len());
         let mut used: Vec<usize> = clusters.to_vec();
         used.sort_unstable();

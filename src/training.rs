@@ -355,7 +355,9 @@ impl Trainer {
             let batch = &self.pending[self.cursor];
             let images = data.batch(batch, &self.device);
             let anchors = match (&objective, &self.anchors) {
-                (Objective::Anchored { .. }, Some(groups)) => Some(one_hot(batch.iter().map(|&i| groups[i]), self.model.components(), &self.device)),
+                (Objective::Anchored { .. }, Some(groups)) => {
+                    Some(one_hot(batch.iter().map(|&i| groups[i]), self.model.components(), &self.device))
+                }
                 _ => None,
             };
             let terms = objective.terms(&self.model, images, anchors);
@@ -426,7 +428,8 @@ async fn read_terms(terms: &LossTerms) -> Result<TermValues, ReadbackError> {
     let parts = [&terms.total, &terms.reconstruction, &terms.kl_z, &terms.kl_y, &terms.anchor];
     let stacked = Tensor::cat(parts.iter().map(|t| (*t).clone().detach()).collect(), 0);
     let values = read_f32(stacked).await?;
-    let array: [f32; 5] = values.try_into().map_err(|v: Vec<f32>| ReadbackError(format!("expected 5 loss terms, read {}", v.len())))?;
+    let array: [f32; 5] =
+        values.try_into().map_err(|v: Vec<f32>| ReadbackError(format!("expected 5 loss terms, read {}", v.len())))?;
     Ok(TermValues::from_array(array))
 }
 

@@ -52,8 +52,20 @@ fn train_runs_end_to_end_on_a_few_digits_and_writes_a_loadable_model() {
     let dir = std::env::temp_dir().join(format!("mixvae-train-{}", std::process::id()));
     let out = dir.join("tiny");
     let output = mixvae(&[
-        "train", "--train-size", "300", "--pretrain-epochs", "1", "--anchor-epochs", "1", "--epochs", "1",
-        "--init-sample", "300", "--json", "--out", out.to_str().unwrap(),
+        "train",
+        "--train-size",
+        "300",
+        "--pretrain-epochs",
+        "1",
+        "--anchor-epochs",
+        "1",
+        "--epochs",
+        "1",
+        "--init-sample",
+        "300",
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();

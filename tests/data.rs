@@ -1,6 +1,8 @@
 //! IDX parsing: the real MNIST files, and every kind of damage a file can have.
 
-use mixvae::data::{BatchOrder, DataError, Dataset, IMAGE_PIXELS, default_mnist_dir, load_mnist, parse_idx_images, parse_idx_labels};
+use mixvae::data::{
+    BatchOrder, DataError, Dataset, IMAGE_PIXELS, default_mnist_dir, load_mnist, parse_idx_images, parse_idx_labels,
+};
 
 fn idx_images(count: u32, rows: u32, cols: u32, data_len: usize) -> Vec<u8> {
     let mut bytes = vec![0, 0, 0x08, 3];
@@ -51,7 +53,10 @@ fn truncated_header_and_data_are_errors() {
     let err = parse_idx_images("a", &full[..2]).unwrap_err();
     assert!(matches!(err, DataError::ShortHeader { .. }), "{err:?}");
     let err = parse_idx_images("a", &full[..full.len() - 1]).unwrap_err();
-    assert!(matches!(err, DataError::WrongLength { expected, found, .. } if expected == 3 * IMAGE_PIXELS && found == expected - 1), "{err:?}");
+    assert!(
+        matches!(err, DataError::WrongLength { expected, found, .. } if expected == 3 * IMAGE_PIXELS && found == expected - 1),
+        "{err:?}"
+    );
     let mut long = full.clone();
     long.push(0);
     assert!(matches!(parse_idx_images("a", &long).unwrap_err(), DataError::WrongLength { .. }));
@@ -117,7 +122,7 @@ fn batch_scales_pixels_to_unit_interval() {
     let device = burn::tensor::Device::flex();
     let batch = data.batch(&[1], &device);
     assert_eq!(batch.dims(), [1, IMAGE_PIXELS]);
-    let values = batch.into_data().to_vec::<f32>().unwrap();
+    let values = batch.into_data().try_to_vec::<f32>().unwrap();
     let expected = |i: usize| ((IMAGE_PIXELS + i) % 256) as f32 / 255.0;
     assert_eq!(values[0], expected(0));
     assert_eq!(values[100], expected(100));

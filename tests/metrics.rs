@@ -1,7 +1,9 @@
 //! Clustering scores on hand-made cases. Reference values for NMI and ARI were computed with
 //! scikit-learn 1.x (`normalized_mutual_info_score`, `adjusted_rand_score`).
 
-use mixvae::metrics::{Scores, adjusted_rand_index, clustering_accuracy, majority_labels, normalized_mutual_information, silhouette};
+use mixvae::metrics::{
+    Scores, adjusted_rand_index, clustering_accuracy, majority_labels, normalized_mutual_information, silhouette,
+};
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9

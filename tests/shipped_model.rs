@@ -16,7 +16,8 @@ fn the_shipped_model_scores_what_its_summary_says() {
     let device = Device::flex();
     let bytes = std::fs::read(WEIGHTS).expect("the shipped weights are committed under www/model");
     let (model, config) = from_safetensors_bytes(&bytes, &device).expect("the shipped weights load");
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(Path::new(SUMMARY)).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(SUMMARY)).unwrap()).unwrap();
     assert_eq!(serde_json::to_value(&config).unwrap(), summary["model"], "summary describes these weights");
     assert_eq!(config.components, 10);
 

