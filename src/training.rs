@@ -36,7 +36,7 @@ const TSNE_KMEANS_RESTARTS: usize = 50;
 pub struct TrainingConfig {
     pub model: ModelConfig,
     /// Epochs of autoencoder pretraining before the mixture is initialised (0 = none).
-    #[config(default = 20)]
+    #[config(default = 35)]
     pub pretrain_epochs: usize,
     /// What pretraining minimises: the autoencoder of VaDE's recipe, or a plain VAE (the
     /// two-step baseline's first step).
@@ -45,7 +45,7 @@ pub struct TrainingConfig {
     /// Epochs, right after the prior is initialised, in which each digit's component is held at
     /// the group it was given then ([`Objective::Anchored`]), so the Gaussians take the groups'
     /// shape before the model's own posterior decides.
-    #[config(default = 3)]
+    #[config(default = 6)]
     pub anchor_epochs: usize,
     /// Weight of the anchor stage's cross-entropy term.
     #[config(default = 10.0)]
