@@ -39,16 +39,22 @@ pub fn kmeans(points: &[f32], dim: usize, k: usize, restarts: usize, seed: u64) 
     KMeansFit { centroids, assignments }
 }
 
-/// Per-cluster, per-dimension variance of the points around their centroid, floored at
+/// Per-cluster, per-dimension variance of the points around their cluster's centroid, floored at
 /// `min_variance` (a cluster of one point has none). `[k, dim]` row-major.
-pub fn cluster_variances(points: &[f32], dim: usize, fit: &KMeansFit, min_variance: f32) -> Vec<f32> {
-    let k = fit.centroids.len() / dim;
+pub fn cluster_variances(
+    points: &[f32],
+    dim: usize,
+    centroids: &[f32],
+    assignments: &[usize],
+    min_variance: f32,
+) -> Vec<f32> {
+    let k = centroids.len() / dim;
     let mut sums = vec![0.0f64; k * dim];
     let mut counts = vec![0usize; k];
-    for (row, &cluster) in points.chunks_exact(dim).zip(&fit.assignments) {
+    for (row, &cluster) in points.chunks_exact(dim).zip(assignments) {
         counts[cluster] += 1;
         for j in 0..dim {
-            let diff = (row[j] - fit.centroids[cluster * dim + j]) as f64;
+            let diff = (row[j] - centroids[cluster * dim + j]) as f64;
             sums[cluster * dim + j] += diff * diff;
         }
     }

@@ -120,15 +120,6 @@ pub struct Dataset {
 }
 
 impl Dataset {
-    /// Builds a dataset from parsed IDX contents; the label count must match the image count.
-    pub fn new(pixels: Vec<u8>, labels: Option<Vec<u8>>) -> Self {
-        assert_eq!(pixels.len() % IMAGE_PIXELS, 0, "pixels must hold whole images");
-        if let Some(labels) = &labels {
-            assert_eq!(labels.len() * IMAGE_PIXELS, pixels.len(), "one label per image");
-        }
-        Self { pixels, labels }
-    }
-
     /// Parses an image file and, optionally, its label file (named for error messages).
     pub fn from_idx_bytes(images_name: &str, images: &[u8], labels: Option<(&str, &[u8])>) -> Result<Self, DataError> {
         let pixels = parse_idx_images(images_name, images)?;

@@ -43,6 +43,13 @@ impl EncodedSet {
         self.means.is_empty()
     }
 
+    /// Scores of the clusters against `data`'s labels (the data these codes came from); `None`
+    /// without labels.
+    pub fn scores(&self, data: &Dataset) -> Option<Scores> {
+        let labels: Vec<usize> = data.labels()?.iter().map(|&l| l as usize).collect();
+        Some(Scores::compute(&self.clusters(), &labels, &self.means, self.latent_dim, SILHOUETTE_SAMPLE))
+    }
+
     /// The most probable component of each image.
     pub fn clusters(&self) -> Vec<usize> {
         self.probabilities
@@ -73,8 +80,9 @@ pub async fn encode_dataset(model: &ClusterVae, data: &Dataset, device: &Device)
 
 /// Scores the model's one-step clustering of labelled `data`. `None` if `data` has no labels.
 pub async fn evaluate(model: &ClusterVae, data: &Dataset, device: &Device) -> Result<Option<Scores>, ReadbackError> {
-    let Some(labels) = data.labels() else { return Ok(None) };
+    if data.labels().is_none() {
+        return Ok(None);
+    }
     let encoded = encode_dataset(model, data, device).await?;
-    let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
-    Ok(Some(Scores::compute(&encoded.clusters(), &labels, &encoded.means, encoded.latent_dim, SILHOUETTE_SAMPLE)))
+    Ok(encoded.scores(data))
 }

@@ -20,7 +20,7 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::clustering::{KMeansFit, cluster_variances, group_means, kmeans, knn_vote, tsne_2d};
+use crate::clustering::{cluster_variances, group_means, kmeans, knn_vote, tsne_2d};
 use crate::data::{BatchOrder, Dataset};
 use crate::inference::{ReadbackError, encode_dataset, read_f32};
 use crate::loss::{LossTerms, Objective};
@@ -318,10 +318,10 @@ impl Trainer {
         if self.config.effective_anchor_epochs() > 0 {
             self.anchors = Some(knn_vote(sample, &assignments, &all.means, d, 10, k));
         }
-        let fit = KMeansFit { centroids: group_means(sample, d, &assignments, k), assignments };
-        let variances = cluster_variances(sample, d, &fit, 1e-3);
+        let centroids = group_means(sample, d, &assignments, k);
+        let variances = cluster_variances(sample, d, &centroids, &assignments, 1e-3);
         let logvars: Vec<f32> = variances.iter().map(|v| v.ln()).collect();
-        let means = Tensor::from_data(TensorData::new(fit.centroids, [k, d]), &self.device);
+        let means = Tensor::from_data(TensorData::new(centroids, [k, d]), &self.device);
         let logvars = Tensor::from_data(TensorData::new(logvars, [k, d]), &self.device);
         self.model = self.model.clone().with_prior(means, logvars);
         self.optimizer = AdamConfig::new().init();

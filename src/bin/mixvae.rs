@@ -384,8 +384,8 @@ fn summarise(
     train_seconds: f64,
     images: usize,
 ) -> Result<ModelSummary, String> {
-    let scores = pollster::block_on(evaluate(model, test_set, device)).map_err(|e| e.to_string())?;
     let encoded = pollster::block_on(encode_dataset(model, test_set, device)).map_err(|e| e.to_string())?;
+    let scores = encoded.scores(test_set);
     let labels: Vec<usize> = test_set.labels().unwrap_or_default().iter().map(|&l| l as usize).collect();
     let cluster_majority =
         if labels.is_empty() { Vec::new() } else { majority_labels(&encoded.clusters(), &labels, model.components()) };
