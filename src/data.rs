@@ -203,6 +203,11 @@ pub fn load_mnist(dir: &Path) -> Result<(Dataset, Dataset), DataError> {
     Ok((train, test))
 }
 
+/// Batches per epoch of `len` items (at least one, even when the data is smaller than a batch).
+pub fn batches_per_epoch(len: usize, batch_size: usize) -> usize {
+    (len / batch_size).max(1)
+}
+
 /// Seeded minibatch order: a fresh permutation of `0..len` every epoch, cut into batches.
 /// The last, shorter batch is dropped so every step sees the same batch size.
 pub struct BatchOrder {
@@ -217,9 +222,9 @@ impl BatchOrder {
         Self { rng: Xoshiro256PlusPlus::seed_from_u64(seed), len, batch_size }
     }
 
-    /// Batches per epoch (at least one, even when the data is smaller than a batch).
+    /// Batches per epoch: see [`batches_per_epoch`].
     pub fn batches_per_epoch(&self) -> usize {
-        (self.len / self.batch_size).max(1)
+        batches_per_epoch(self.len, self.batch_size)
     }
 
     /// The batches of the next epoch.

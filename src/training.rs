@@ -259,6 +259,11 @@ impl Trainer {
         self.anchors.as_deref()
     }
 
+    /// Optimizer steps in one epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.order.batches_per_epoch()
+    }
+
     pub fn is_finished(&self) -> bool {
         self.epoch >= self.config.total_epochs()
     }

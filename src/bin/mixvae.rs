@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use mixvae::baseline::{baseline_config, run_baseline};
-use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
+use mixvae::data::{Dataset, batches_per_epoch, default_mnist_dir, load_mnist};
 use mixvae::inference::{encode_dataset, evaluate};
 use mixvae::metrics::{Scores, clustering_accuracy, majority_labels};
 use mixvae::model::{ClusterVae, ModelConfig};
@@ -116,7 +116,7 @@ struct TrainArgs {
     /// shows the collapse it prevents).
     #[arg(long, value_enum, default_value_t = PriorInitArg::TsneKMeans)]
     prior_init: PriorInitArg,
-    /// Score on the test digits after every N epochs past pretraining (0 = only at the end).
+    /// Score on the test digits after every N epochs past pretraining (0 = only in the summary).
     #[arg(long, default_value_t = 5)]
     eval_every: usize,
     /// Where to write `<out>.safetensors` and `<out>.json`.
@@ -287,8 +287,7 @@ fn train_command(args: TrainArgs) -> CliResult {
     let mut images = 0usize;
     while !trainer.is_finished() {
         let epoch_started = Instant::now();
-        let steps = trainer_steps(&trainer, &train_set);
-        let progress = bar(steps as u64, json);
+        let progress = bar(trainer.steps_per_epoch() as u64, json);
         let report = pollster::block_on(trainer.train_epoch(&train_set, |step| {
             let stage = match step.stage {
                 Stage::Pretrain => "pretrain",
@@ -308,8 +307,11 @@ fn train_command(args: TrainArgs) -> CliResult {
         train_seconds += epoch_started.elapsed().as_secs_f64();
         images += report.steps * trainer.config().batch_size;
         let clustering_epoch = report.epoch + 1 - trainer.config().pretrain_epochs.min(report.epoch + 1);
+        // The last epoch's scores are the summary's, printed below.
         let score_now = report.stage != Stage::Pretrain
-            && (trainer.is_finished() || (args.eval_every > 0 && clustering_epoch % args.eval_every == 0));
+            && !trainer.is_finished()
+            && args.eval_every > 0
+            && clustering_epoch % args.eval_every == 0;
         let mut line = format!(
             "epoch {:>3}/{total_epochs} {:?}: loss {:.2} rec {:.2} kl_z {:.3} kl_y {:.4} anchor {:.4}",
             report.epoch + 1,
@@ -369,10 +371,6 @@ fn train_command(args: TrainArgs) -> CliResult {
         println!("  total time    {:.0} s", started.elapsed().as_secs_f64());
     }
     Ok(())
-}
-
-fn trainer_steps(trainer: &Trainer, data: &Dataset) -> usize {
-    (data.len() / trainer.config().batch_size).max(1)
 }
 
 fn summarise(
@@ -445,7 +443,7 @@ fn export_command(args: ExportArgs) -> CliResult {
 fn baseline_command(args: BaselineArgs) -> CliResult {
     let (train_set, test_set) = load_data(&args.data)?;
     let config = baseline_config(args.model.config(), args.epochs, args.model.seed);
-    let steps = args.epochs * (train_set.len() / config.batch_size).max(1);
+    let steps = args.epochs * batches_per_epoch(train_set.len(), config.batch_size);
     let progress = bar(steps as u64, args.data.json);
     progress.set_prefix("VAE");
     let started = Instant::now();
