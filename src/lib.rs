@@ -3,21 +3,32 @@
 //!
 //! A map of the modules, one concern each:
 //! - [`data`]: IDX parsing with checks, seeded minibatches
+//! - [`drawing`]: a drawing on the page turned into an MNIST-style input
+//! - [`generation`]: samples of each component, decoded
 //! - [`model`]: encoder, decoder and mixture prior
 //! - [`loss`]: the negative ELBO term by term, and each training stage's objective
 //! - [`training`]: the async training loop shared by every backend
 //! - [`clustering`]: k-means on latent codes (prior initialisation, two-step baseline)
 //! - [`inference`]: whole-dataset encoding and scoring, with asynchronous read-backs
 //! - [`metrics`]: accuracy (Hungarian), NMI, ARI, silhouette
+//! - [`projection`]: the 2-D latent map (PCA) and the way back to codes
+//! - [`session`]: what the page works with: model, data, map, training in chunks
 //! - [`baseline`]: the two-step method, a plain VAE then k-means
 //! - [`store`]: SafeTensors weights with their config, checked on load
+//! - `web` (wasm32 only): the wasm-bindgen surface the page's worker calls
 
 pub mod baseline;
 pub mod clustering;
 pub mod data;
+pub mod drawing;
+pub mod generation;
 pub mod inference;
 pub mod loss;
 pub mod metrics;
 pub mod model;
+pub mod projection;
+pub mod session;
 pub mod store;
 pub mod training;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

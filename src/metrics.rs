@@ -128,6 +128,7 @@ pub fn silhouette(points: &[f32], dim: usize, clusters: &[usize]) -> f64 {
 
 /// The scores of one clustering of a labelled set.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct Scores {
     pub accuracy: f64,
     pub nmi: f64,

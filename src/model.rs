@@ -19,6 +19,7 @@ const LN_2PI: f32 = 1.837_877_1;
 /// Architecture. Carried with every saved model so that weights always load into the shape they
 /// were trained in.
 #[derive(Config, Debug, PartialEq)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct ModelConfig {
     /// Mixture components K (clusters).
     #[config(default = 10)]

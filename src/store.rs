@@ -3,9 +3,11 @@
 //! Loading checks everything before a model is returned: size, format, the config, every tensor's
 //! name, shape and dtype, and that every value is finite.
 
-use burn::tensor::Device;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor, TensorData};
 use burn_store::{ModuleSnapshot, SafetensorsStore};
 
+use crate::inference::{ReadbackError, read_f32};
 use crate::model::{ClusterVae, ModelConfig};
 
 /// Metadata key of the architecture JSON.
@@ -38,6 +40,45 @@ pub fn to_safetensors_bytes(model: &ClusterVae, config: &ModelConfig) -> Result<
     let mut store = SafetensorsStore::from_bytes(None).metadata(CONFIG_KEY, config_json);
     model.save_into(&mut store).map_err(|e| StoreError::Write(e.to_string()))?;
     store.get_bytes().map_err(|e| StoreError::Write(e.to_string()))
+}
+
+/// Copies the model to `host` (a flex device) with asynchronous read-backs only, so that it can
+/// be saved from WebGPU, where every synchronous read panics.
+pub async fn copy_to_host(model: &ClusterVae, host: &Device) -> Result<ClusterVae, ReadbackError> {
+    let mut gather = GatherParams(Vec::new());
+    model.visit(&mut gather);
+    let mut values = Vec::with_capacity(gather.0.len());
+    for (shape, flat) in gather.0 {
+        values.push(TensorData::new(read_f32(flat).await?, shape));
+    }
+    let mut place = PlaceParams { values: values.into_iter(), host: host.clone() };
+    Ok(model.clone().map(&mut place))
+}
+
+/// Every float parameter, flattened, in visiting order.
+struct GatherParams(Vec<(Vec<usize>, Tensor<1>)>);
+
+impl ModuleVisitor for GatherParams {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let tensor = param.val();
+        let shape = tensor.dims().to_vec();
+        let len: usize = shape.iter().product();
+        self.0.push((shape, tensor.reshape([len])));
+    }
+}
+
+/// Puts the gathered values back, in the same order, as tensors on the host.
+struct PlaceParams {
+    values: std::vec::IntoIter<TensorData>,
+    host: Device,
+}
+
+impl ModuleMapper for PlaceParams {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let data = self.values.next().expect("the same module is visited, then mapped, in the same order");
+        let host = self.host.clone();
+        param.map(|_| Tensor::from_data(data, &host))
+    }
 }
 
 /// Reads the architecture from a SafeTensors file's metadata, checking the format, the size and

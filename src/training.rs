@@ -122,6 +122,7 @@ pub enum PriorInit {
 
 /// The stage an epoch belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub enum Stage {
     Pretrain,
     Anchor,
@@ -130,6 +131,7 @@ pub enum Stage {
 
 /// Batch means of the loss terms of one step, read back to the host.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct TermValues {
     pub total: f32,
     pub reconstruction: f32,
@@ -163,6 +165,7 @@ impl TermValues {
 
 /// What one step reports.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct StepReport {
     pub stage: Stage,
     /// Epoch over the whole run, from 0.
@@ -177,6 +180,7 @@ pub struct StepReport {
 
 /// What one epoch reports: the mean of its steps' terms.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
 pub struct EpochReport {
     pub stage: Stage,
     pub epoch: usize,

@@ -1,0 +1,392 @@
+//! What the page works with, platform-free: the model in use, the datasets it was given, the
+//! latent map, and a training run that advances in short chunks (so the worker stays responsive
+//! between them). The wasm-bindgen surface (`web`) only converts values; everything here runs
+//! natively too, where the tests drive it.
+
+use std::ops::ControlFlow;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::data::{DataError, Dataset, IMAGE_PIXELS};
+use crate::drawing::{DrawingError, to_model_input};
+use crate::generation::{prototypes, sample_grid};
+use crate::inference::{EncodedSet, ReadbackError, encode_dataset, read_f32};
+use crate::loss::Objective;
+use crate::metrics::{Scores, majority_labels};
+use crate::model::{ClusterVae, ConfigError, ModelConfig};
+use crate::projection::{LatentMap, ProjectionError, grid_positions};
+use crate::store::{StoreError, copy_to_host, from_safetensors_bytes, to_safetensors_bytes};
+use crate::training::{EpochReport, PriorInit, StepReport, TrainError, Trainer, TrainingConfig};
+
+#[cfg(target_arch = "wasm32")]
+use tsify::Tsify;
+
+/// For each cluster, the digit it mostly holds in the labelled test set and that digit's share.
+pub type Majority = Vec<Option<(usize, f64)>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Drawing(#[from] DrawingError),
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    #[error(transparent)]
+    Readback(#[from] ReadbackError),
+    #[error(transparent)]
+    Projection(#[from] ProjectionError),
+    #[error("the test digits are not loaded yet")]
+    NoTestSet,
+    #[error("no training data is loaded")]
+    NoTrainSet,
+    #[error("no training run is under way: start one first")]
+    NotTraining,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The model in use, as the page describes it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct ModelInfo {
+    pub config: ModelConfig,
+    /// Where the weights came from: "shipped", "trained", a file name...
+    pub source: String,
+    /// Scores on the test digits, when known.
+    pub scores: Option<Scores>,
+    /// `[K]`: the digit each cluster mostly holds and its share, when known.
+    pub majority: Majority,
+}
+
+/// One drawing, as the model sees it and what it makes of it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct Classification {
+    /// The 28x28 input made from the drawing, values in [0, 1].
+    pub input: Vec<f32>,
+    /// q(z|x): mean and log-variance.
+    pub mean: Vec<f32>,
+    pub logvar: Vec<f32>,
+    /// p(y | z = mean), one per component; sums to 1.
+    pub probabilities: Vec<f32>,
+    /// The most probable component.
+    pub cluster: usize,
+    /// The decoded mean: 784 values in [0, 1].
+    pub reconstruction: Vec<f32>,
+    /// Where the drawing lands on the latent map, once the map exists.
+    pub map_position: Option<[f32; 2]>,
+}
+
+/// The test digits on the latent map.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct MapView {
+    /// `[n, 2]` row-major: each test digit's position.
+    pub positions: Vec<f32>,
+    /// Each digit's cluster.
+    pub clusters: Vec<u32>,
+    /// Each digit's true label, when the set has labels.
+    pub labels: Option<Vec<u8>>,
+    /// Share of the codes' variance the two axes show.
+    pub explained: [f32; 2],
+    /// The box the "walk the map" grid spans: [x0, x1, y0, y1] (2nd to 98th percentiles).
+    pub extent: [f32; 4],
+}
+
+/// The knobs of a training run that the page offers; the rest follows the shipped recipe.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct TrainSettings {
+    pub components: usize,
+    pub latent_dim: usize,
+    pub pretrain_epochs: usize,
+    pub anchor_epochs: usize,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// Training digits whose codes are grouped to initialise the mixture.
+    pub init_sample: usize,
+    pub seed: u64,
+}
+
+impl TrainSettings {
+    pub fn to_config(&self) -> Result<TrainingConfig, ConfigError> {
+        let model = ModelConfig::new().with_components(self.components).with_latent_dim(self.latent_dim);
+        let config = TrainingConfig::new(model)
+            .with_pretrain_epochs(self.pretrain_epochs)
+            .with_pretrain_objective(Objective::Autoencoder)
+            .with_anchor_epochs(self.anchor_epochs)
+            .with_epochs(self.epochs)
+            .with_batch_size(self.batch_size)
+            .with_learning_rate(self.learning_rate)
+            .with_prior_init(if self.pretrain_epochs > 0 { PriorInit::TsneKMeans } else { PriorInit::Random })
+            .with_init_sample(self.init_sample.max(self.components))
+            .with_seed(self.seed);
+        config.validate()?;
+        if config.total_epochs() == 0 {
+            return Err(ConfigError("a training run needs at least one epoch".into()));
+        }
+        Ok(config)
+    }
+}
+
+/// What a chunk of training did.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct ChunkReport {
+    /// Every step run in this chunk.
+    pub steps: Vec<StepReport>,
+    /// The epoch that ended in this chunk, if one did, with the test scores after it.
+    pub epoch: Option<EpochSummary>,
+    /// The run has done all its epochs.
+    pub finished: bool,
+    /// The next chunk starts by initialising the mixture from the codes (a slow step).
+    pub initialising_next: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct EpochSummary {
+    pub report: EpochReport,
+    pub scores: Option<Scores>,
+}
+
+pub struct Session {
+    device: Device,
+    model: ClusterVae,
+    info: ModelInfo,
+    test: Option<Dataset>,
+    train: Option<Dataset>,
+    /// Codes of the test digits under the current model, and the map fitted to them.
+    encoded_test: Option<(EncodedSet, LatentMap)>,
+    trainer: Option<Trainer>,
+}
+
+impl Session {
+    /// A session on `device` with the model in `weights` (checked; see [`crate::store`]).
+    pub fn new(device: Device, weights: &[u8], source: &str, scores: Option<Scores>, majority: Majority) -> Result<Self, SessionError> {
+        let (model, config) = from_safetensors_bytes(weights, &device)?;
+        let majority = if majority.len() == config.components { majority } else { vec![None; config.components] };
+        let info = ModelInfo { config, source: source.into(), scores, majority };
+        Ok(Self { device, model, info, test: None, train: None, encoded_test: None, trainer: None })
+    }
+
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    pub fn model(&self) -> &ClusterVae {
+        &self.model
+    }
+
+    /// Replaces the model with the one in `weights`, only if the file passes every check; a
+    /// training run under way is abandoned. Scores are recomputed when test digits are loaded.
+    pub async fn load_weights(&mut self, weights: &[u8], source: &str) -> Result<&ModelInfo, SessionError> {
+        let (model, config) = from_safetensors_bytes(weights, &self.device)?;
+        self.trainer = None;
+        self.set_model(model, config, source);
+        self.rescore().await?;
+        Ok(&self.info)
+    }
+
+    fn set_model(&mut self, model: ClusterVae, config: ModelConfig, source: &str) {
+        self.model = model;
+        self.info = ModelInfo { majority: vec![None; config.components], config, source: source.into(), scores: None };
+        self.encoded_test = None;
+    }
+
+    /// The weights in use as a SafeTensors file.
+    pub async fn export_weights(&self) -> Result<Vec<u8>, SessionError> {
+        let host = copy_to_host(&self.model, &Device::flex()).await?;
+        Ok(to_safetensors_bytes(&host, &self.info.config)?)
+    }
+
+    /// Encodes a drawing (`ink`: `width * height` values, 0 = blank).
+    pub async fn classify(&self, ink: &[u8], width: u32, height: u32) -> Result<Classification, SessionError> {
+        let input = to_model_input(ink, width, height)?;
+        let images = Tensor::<2>::from_data(TensorData::new(input.clone(), [1, IMAGE_PIXELS]), &self.device);
+        let posterior = self.model.encode(images);
+        let probabilities = self.model.responsibilities(posterior.mean.clone());
+        let reconstruction = self.model.decode(posterior.mean.clone());
+        let mean = read_f32(posterior.mean).await?;
+        let logvar = read_f32(posterior.logvar).await?;
+        let probabilities = read_f32(probabilities).await?;
+        let reconstruction = read_f32(reconstruction).await?;
+        let cluster = argmax(&probabilities);
+        let map_position = match &self.encoded_test {
+            Some((_, map)) => map.project(&mean)?.try_into().ok(),
+            None => None,
+        };
+        Ok(Classification { input, mean, logvar, probabilities, cluster, reconstruction, map_position })
+    }
+
+    /// `per_component` samples of each component decoded, `[K * per_component, 784]`.
+    pub async fn generate(&self, per_component: usize, seed: u64, same_style: bool) -> Result<Vec<f32>, SessionError> {
+        if per_component > 64 {
+            return Err(SessionError::Invalid(format!("{per_component} samples per component is more than 64")));
+        }
+        Ok(sample_grid(&self.model, per_component, seed, same_style, &self.device).await?)
+    }
+
+    /// Each component's mean decoded, `[K, 784]`.
+    pub async fn prototypes(&self) -> Result<Vec<f32>, SessionError> {
+        Ok(prototypes(&self.model).await?)
+    }
+
+    /// Sets the digits the map and the scores use; scores and majorities follow if it has labels.
+    pub async fn set_test_set(&mut self, data: Dataset) -> Result<(), SessionError> {
+        if data.len() < 2 {
+            return Err(SessionError::Invalid("the test set needs at least 2 images".into()));
+        }
+        self.test = Some(data);
+        self.encoded_test = None;
+        self.rescore().await
+    }
+
+    pub fn test_set(&self) -> Option<&Dataset> {
+        self.test.as_ref()
+    }
+
+    /// Sets the digits training uses (a run under way is abandoned).
+    pub fn set_train_set(&mut self, data: Dataset) -> Result<(), SessionError> {
+        if data.is_empty() {
+            return Err(SessionError::NoTrainSet);
+        }
+        self.trainer = None;
+        self.train = Some(data);
+        Ok(())
+    }
+
+    pub fn has_train_set(&self) -> bool {
+        self.train.is_some()
+    }
+
+    /// Encodes the test set under the current model (once per model) and fits the map.
+    async fn encoded_test(&mut self) -> Result<&(EncodedSet, LatentMap), SessionError> {
+        if self.encoded_test.is_none() {
+            let data = self.test.as_ref().ok_or(SessionError::NoTestSet)?;
+            let encoded = encode_dataset(&self.model, data, &self.device).await?;
+            let map = LatentMap::fit(&encoded.means, encoded.latent_dim)?;
+            self.encoded_test = Some((encoded, map));
+        }
+        Ok(self.encoded_test.as_ref().expect("filled above"))
+    }
+
+    /// Recomputes scores and cluster majorities on the test set, if it is loaded with labels.
+    async fn rescore(&mut self) -> Result<(), SessionError> {
+        if self.test.as_ref().and_then(Dataset::labels).is_none() {
+            return Ok(());
+        }
+        let k = self.info.config.components;
+        self.encoded_test().await?;
+        let (encoded, _) = self.encoded_test.as_ref().expect("encoded above");
+        let clusters = encoded.clusters();
+        let data = self.test.as_ref().expect("checked above");
+        let labels: Vec<usize> = data.labels().expect("checked above").iter().map(|&l| l as usize).collect();
+        let scores = encoded.scores(data);
+        self.info.majority = majority_labels(&clusters, &labels, k);
+        self.info.scores = scores;
+        Ok(())
+    }
+
+    /// The test digits on the latent map.
+    pub async fn latent_map(&mut self) -> Result<MapView, SessionError> {
+        let (encoded, map) = self.encoded_test().await?;
+        let positions = map.project(&encoded.means)?;
+        let explained = map.explained_variance_ratio(&encoded.means)?;
+        let clusters = encoded.clusters().into_iter().map(|c| c as u32).collect();
+        let labels = self.test.as_ref().and_then(Dataset::labels).map(<[u8]>::to_vec);
+        let extent = map_extent(&positions);
+        Ok(MapView { positions, clusters, labels, explained, extent })
+    }
+
+    /// Decodes a `rows x cols` grid over the map's extent: `[rows * cols, 784]`, row by row from
+    /// the top.
+    pub async fn walk_map(&mut self, rows: usize, cols: usize) -> Result<Vec<f32>, SessionError> {
+        if rows == 0 || cols == 0 || rows * cols > 1024 {
+            return Err(SessionError::Invalid(format!("a {rows} x {cols} grid is not between 1 and 1024 cells")));
+        }
+        let (encoded, map) = self.encoded_test().await?;
+        let [x0, x1, y0, y1] = map_extent(&map.project(&encoded.means)?);
+        let codes = map.unproject(&grid_positions(rows, cols, (x0, x1), (y0, y1)))?;
+        let d = self.model.latent_dim();
+        let latents = Tensor::<2>::from_data(TensorData::new(codes, [rows * cols, d]), &self.device);
+        Ok(read_f32(self.model.decode(latents)).await?)
+    }
+
+    /// Starts a training run from scratch on the loaded training data; the model in use becomes
+    /// the one being trained.
+    pub fn train_begin(&mut self, settings: &TrainSettings) -> Result<&ModelInfo, SessionError> {
+        let config = settings.to_config()?;
+        let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
+        let trainer = Trainer::new(config.clone(), data.len(), &self.device)?;
+        self.set_model(trainer.model(), config.model, "training");
+        self.trainer = Some(trainer);
+        Ok(&self.info)
+    }
+
+    pub fn is_training(&self) -> bool {
+        self.trainer.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Runs training steps until `should_stop` says so after a step (checked after each one) or
+    /// an epoch ends. After an epoch the test set, if loaded, is scored.
+    pub async fn train_chunk(&mut self, mut should_stop: impl FnMut() -> bool) -> Result<ChunkReport, SessionError> {
+        let trainer = self.trainer.as_mut().ok_or(SessionError::NotTraining)?;
+        let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
+        let mut steps = Vec::new();
+        let result = trainer
+            .train_epoch(data, |step| {
+                steps.push(step.clone());
+                if should_stop() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            })
+            .await;
+        let model = trainer.model();
+        let finished = trainer.is_finished();
+        let config = trainer.config().clone();
+        let initialising_next = !finished
+            && trainer.epochs_done() == config.pretrain_epochs
+            && config.pretrain_epochs > 0
+            && config.prior_init != PriorInit::Random
+            && result.as_ref().is_ok_and(|r| !r.interrupted);
+        // The model in use follows training, also after a failure (the trainer restored it).
+        self.model = model;
+        self.encoded_test = None;
+        self.info.source = if finished { "trained in this browser".into() } else { "training".into() };
+        let report = result?;
+        let epoch = if report.interrupted {
+            None
+        } else {
+            self.rescore().await.or_else(|e| if matches!(e, SessionError::NoTestSet) { Ok(()) } else { Err(e) })?;
+            Some(EpochSummary { report, scores: self.info.scores.clone() })
+        };
+        Ok(ChunkReport { steps, epoch, finished, initialising_next })
+    }
+
+    /// Ends the run; the model as trained so far stays in use.
+    pub fn train_stop(&mut self) {
+        self.trainer = None;
+    }
+}
+
+fn argmax(values: &[f32]) -> usize {
+    values.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
+}
+
+/// [x0, x1, y0, y1]: the 2nd and 98th percentiles of each axis (outliers would waste the grid).
+fn map_extent(positions: &[f32]) -> [f32; 4] {
+    let percentiles = |axis: usize| {
+        let mut values: Vec<f32> = positions.iter().skip(axis).step_by(2).copied().collect();
+        values.sort_by(f32::total_cmp);
+        let at = |q: f32| values[((values.len() - 1) as f32 * q).round() as usize];
+        (at(0.02), at(0.98))
+    };
+    let ((x0, x1), (y0, y1)) = (percentiles(0), percentiles(1));
+    [x0, x1, y0, y1]
+}

@@ -1,0 +1,172 @@
+//! The wasm-bindgen surface the page's worker calls: a thin shell over [`Session`] that
+//! converts values (structured results cross with serde-wasm-bindgen; tsify writes their
+//! TypeScript types) and turns every error into a JS `Error` with a readable message.
+//!
+//! Calls must not overlap: the worker queues them (an overlapping call gets a "busy" error
+//! rather than a panic).
+
+use std::cell::{RefCell, RefMut};
+
+use burn::tensor::Device;
+use burn::tensor::wgpu::WgpuBackend;
+use serde::Deserialize;
+use tsify::Ts;
+use wasm_bindgen::prelude::*;
+
+use crate::data::Dataset;
+use crate::metrics::Scores;
+use crate::session::{ChunkReport, Classification, MapView, Majority, ModelInfo, Session, TrainSettings};
+
+/// The part of a model's summary file (`mixvae.json`, written by `mixvae export`) the page uses.
+#[derive(Deserialize, Default)]
+struct Summary {
+    #[serde(default)]
+    test_scores: Option<Scores>,
+    #[serde(default)]
+    cluster_majority: Majority,
+}
+
+/// The model, its data and its training run, on one backend.
+#[wasm_bindgen]
+pub struct Engine {
+    session: RefCell<Session>,
+    backend: String,
+}
+
+fn error(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Starts the backend ("webgpu" or "cpu") and loads the model in `weights` (SafeTensors).
+    /// `summary` is the model's summary JSON (scores, cluster majorities), if any.
+    pub async fn create(backend: String, weights: Vec<u8>, summary: Option<String>) -> Result<Engine, JsError> {
+        console_error_panic_hook::set_once();
+        let device = match backend.as_str() {
+            "cpu" => Device::flex(),
+            "webgpu" => Device::wgpu_options()
+                .graphics_api(WgpuBackend::WebGpu)
+                .init_async()
+                .await
+                .map_err(|e| JsError::new(&format!("WebGPU could not start: {e:?}")))?,
+            other => return Err(JsError::new(&format!("unknown backend '{other}': use 'webgpu' or 'cpu'"))),
+        };
+        let summary: Summary = match summary {
+            Some(json) => serde_json::from_str(&json).map_err(|e| error(format!("model summary: {e}")))?,
+            None => Summary::default(),
+        };
+        let session = Session::new(device, &weights, "shipped", summary.test_scores, summary.cluster_majority)
+            .map_err(error)?;
+        Ok(Engine { session: RefCell::new(session), backend })
+    }
+
+    /// "webgpu" or "cpu".
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.backend.clone()
+    }
+
+    fn session(&self) -> Result<RefMut<'_, Session>, JsError> {
+        self.session.try_borrow_mut().map_err(|_| JsError::new("the model is busy with another call"))
+    }
+
+    pub fn info(&self) -> Result<Ts<ModelInfo>, JsError> {
+        ts(self.session()?.info())
+    }
+
+    /// Replaces the model with a SafeTensors file's, if it passes every check; otherwise the
+    /// model in use stays and the error says what is wrong with the file.
+    #[wasm_bindgen(js_name = loadWeights)]
+    pub async fn load_weights(&self, weights: Vec<u8>, source: String) -> Result<Ts<ModelInfo>, JsError> {
+        let mut session = self.session()?;
+        ts(session.load_weights(&weights, &source).await.map_err(error)?)
+    }
+
+    #[wasm_bindgen(js_name = exportWeights)]
+    pub async fn export_weights(&self) -> Result<Vec<u8>, JsError> {
+        self.session()?.export_weights().await.map_err(error)
+    }
+
+    /// Encodes a drawing: `ink` holds `width * height` values, 0 = blank, 255 = full ink.
+    pub async fn classify(&self, ink: Vec<u8>, width: u32, height: u32) -> Result<Ts<Classification>, JsError> {
+        ts(&self.session()?.classify(&ink, width, height).await.map_err(error)?)
+    }
+
+    /// `[K * perComponent, 784]` samples, component by component.
+    pub async fn generate(&self, per_component: usize, seed: u32, same_style: bool) -> Result<Vec<f32>, JsError> {
+        self.session()?.generate(per_component, seed as u64, same_style).await.map_err(error)
+    }
+
+    /// `[K, 784]`: each component's mean decoded.
+    pub async fn prototypes(&self) -> Result<Vec<f32>, JsError> {
+        self.session()?.prototypes().await.map_err(error)
+    }
+
+    /// Sets the test digits (IDX bytes; labels optional) used by the map and the scores.
+    #[wasm_bindgen(js_name = setTestSet)]
+    pub async fn set_test_set(&self, images: Vec<u8>, labels: Option<Vec<u8>>) -> Result<Ts<ModelInfo>, JsError> {
+        let data = parse(&images, labels.as_deref())?;
+        let mut session = self.session()?;
+        session.set_test_set(data).await.map_err(error)?;
+        ts(session.info())
+    }
+
+    /// Sets the training digits (IDX bytes; labels are never used for training).
+    #[wasm_bindgen(js_name = setTrainSet)]
+    pub fn set_train_set(&self, images: Vec<u8>, labels: Option<Vec<u8>>) -> Result<usize, JsError> {
+        let data = parse(&images, labels.as_deref())?;
+        let len = data.len();
+        self.session()?.set_train_set(data).map_err(error)?;
+        Ok(len)
+    }
+
+    #[wasm_bindgen(js_name = hasTrainSet)]
+    pub fn has_train_set(&self) -> Result<bool, JsError> {
+        Ok(self.session()?.has_train_set())
+    }
+
+    #[wasm_bindgen(js_name = latentMap)]
+    pub async fn latent_map(&self) -> Result<Ts<MapView>, JsError> {
+        ts(&self.session()?.latent_map().await.map_err(error)?)
+    }
+
+    /// `[rows * cols, 784]`: a grid over the latent map decoded, row by row from the top.
+    #[wasm_bindgen(js_name = walkMap)]
+    pub async fn walk_map(&self, rows: usize, cols: usize) -> Result<Vec<f32>, JsError> {
+        self.session()?.walk_map(rows, cols).await.map_err(error)
+    }
+
+    /// Starts a training run from scratch; the model in use becomes the one in training.
+    #[wasm_bindgen(js_name = trainBegin)]
+    pub fn train_begin(&self, settings: Ts<TrainSettings>) -> Result<Ts<ModelInfo>, JsError> {
+        let settings = settings.to_rust().map_err(error)?;
+        ts(self.session()?.train_begin(&settings).map_err(error)?)
+    }
+
+    /// Trains for about `budget_ms` (at least one step, at most to the end of the epoch).
+    #[wasm_bindgen(js_name = trainChunk)]
+    pub async fn train_chunk(&self, budget_ms: f64) -> Result<Ts<ChunkReport>, JsError> {
+        let deadline = js_sys::Date::now() + budget_ms;
+        ts(&self.session()?.train_chunk(|| js_sys::Date::now() >= deadline).await.map_err(error)?)
+    }
+
+    #[wasm_bindgen(js_name = isTraining)]
+    pub fn is_training(&self) -> Result<bool, JsError> {
+        Ok(self.session()?.is_training())
+    }
+
+    #[wasm_bindgen(js_name = trainStop)]
+    pub fn train_stop(&self) -> Result<(), JsError> {
+        self.session()?.train_stop();
+        Ok(())
+    }
+}
+
+fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>, JsError> {
+    Ts::from_rust(value).map_err(error)
+}
+
+fn parse(images: &[u8], labels: Option<&[u8]>) -> Result<Dataset, JsError> {
+    Dataset::from_idx_bytes("images", images, labels.map(|l| ("labels", l))).map_err(error)
+}
