@@ -1,10 +1,12 @@
-//! The latent map: latent means projected onto their two principal axes (linfa's PCA), and the
-//! way back, so a grid laid over the map can be decoded ("walk the map").
+//! The latent map: latent means projected onto their two principal axes, and the way back, so a
+//! grid laid over the map can be decoded ("walk the map").
+//!
+//! PCA here is the exact eigendecomposition of the d x d covariance (linfa-linalg's symmetric
+//! solver): d is small. linfa-reduction's PCA uses an iterative truncated SVD (LOBPCG) that took
+//! 14 s on 10,000 codes in wasm and panicked on NaN natively.
 
-use linfa::DatasetBase;
-use linfa::traits::{Fit, Predict};
-use linfa_reduction::Pca;
-use ndarray::Array2;
+use linfa_linalg::eigh::{EigSort, Eigh};
+use ndarray::{Array1, Array2, Axis, s};
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot project the latent codes: {0}")]
@@ -13,8 +15,9 @@ pub struct ProjectionError(String);
 /// A plane through the codes' mean spanned by their two directions of greatest variance.
 #[derive(Clone, Debug)]
 pub struct LatentMap {
-    pca: Pca<f64>,
-    dim: usize,
+    mean: Array1<f64>,
+    /// `[2, dim]`: the two unit axes, greatest variance first.
+    axes: Array2<f64>,
 }
 
 impl LatentMap {
@@ -24,27 +27,38 @@ impl LatentMap {
         if records.nrows() < 2 {
             return Err(ProjectionError(format!("needs at least 2 codes, got {}", records.nrows())));
         }
-        let pca = Pca::params(2).fit(&DatasetBase::from(records)).map_err(|e| ProjectionError(e.to_string()))?;
-        Ok(Self { pca, dim })
+        if dim < 2 {
+            return Err(ProjectionError(format!("codes of width {dim} have no plane to project on")));
+        }
+        let mean = records.mean_axis(Axis(0)).expect("at least 2 rows");
+        let centred = &records - &mean;
+        let covariance = centred.t().dot(&centred) / (records.nrows() - 1) as f64;
+        let (_, vectors) = covariance.eigh().map_err(|e| ProjectionError(e.to_string()))?.sort_eig_desc();
+        let axes = vectors.slice(s![.., 0..2]).t().to_owned();
+        Ok(Self { mean, axes })
+    }
+
+    fn dim(&self) -> usize {
+        self.mean.len()
     }
 
     /// Each point's position on the map, `[n, 2]` row-major.
     pub fn project(&self, points: &[f32]) -> Result<Vec<f32>, ProjectionError> {
-        let records = to_array(points, self.dim)?;
-        Ok(self.pca.predict(&records).iter().map(|&v| v as f32).collect())
+        let records = to_array(points, self.dim())?;
+        Ok((&records - &self.mean).dot(&self.axes.t()).iter().map(|&v| v as f32).collect())
     }
 
     /// The codes on the plane at the given map positions (`[n, 2]` row-major), `[n, dim]`.
     pub fn unproject(&self, positions: &[f32]) -> Result<Vec<f32>, ProjectionError> {
         let positions = to_array(positions, 2)?;
-        Ok(self.pca.inverse_transform(positions).iter().map(|&v| v as f32).collect())
+        Ok((positions.dot(&self.axes) + &self.mean).iter().map(|&v| v as f32).collect())
     }
 
     /// Share of the codes' variance each of the two axes holds.
     pub fn explained_variance_ratio(&self, points: &[f32]) -> Result<[f32; 2], ProjectionError> {
-        let records = to_array(points, self.dim)?;
-        let total: f64 = records.var_axis(ndarray::Axis(0), 1.0).sum();
-        let along: Vec<f64> = self.pca.predict(&records).var_axis(ndarray::Axis(0), 1.0).to_vec();
+        let records = to_array(points, self.dim())?;
+        let total: f64 = records.var_axis(Axis(0), 1.0).sum();
+        let along: Vec<f64> = (&records - &self.mean).dot(&self.axes.t()).var_axis(Axis(0), 1.0).to_vec();
         Ok([(along[0] / total) as f32, (along[1] / total) as f32])
     }
 }

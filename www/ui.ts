@@ -24,6 +24,7 @@ export function messageOf(error: unknown): string {
 
 export function seconds(s: number): string {
   if (!Number.isFinite(s)) return '…';
-  if (s < 90) return `${Math.round(s)} s`;
-  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  const whole = Math.round(s);
+  if (whole < 90) return `${whole} s`;
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }

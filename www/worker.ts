@@ -20,11 +20,18 @@ let queue: Promise<unknown> = Promise.resolve();
 let pauseRequested = false;
 let dataBase = '';
 
+/// Calls slower than this are logged to the console, with their duration.
+const SLOW_CALL_MS = 300;
+
 /** Runs `call` once every earlier engine call has finished. */
-function serial<T>(call: (engine: Engine) => Promise<T> | T): Promise<T> {
-  const run = queue.then(() => {
+function serial<T>(call: (engine: Engine) => Promise<T> | T, name = call.toString()): Promise<T> {
+  const run = queue.then(async () => {
     if (!engine) throw new Error('the model is not loaded yet');
-    return call(engine);
+    const start = performance.now();
+    const result = await call(engine);
+    const ms = performance.now() - start;
+    if (ms > SLOW_CALL_MS) console.info(`[worker] ${name.replace(/^\(?e\)? => e\./, '')} took ${ms.toFixed(0)} ms`);
+    return result;
   });
   queue = run.catch(() => undefined);
   return run;

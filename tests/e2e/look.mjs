@@ -32,13 +32,13 @@ async function stroke(points) {
 }
 await stroke([[70, 60], [210, 60], [130, 240]]);
 await page.waitForSelector('[data-testid=cluster-result][data-cluster]', { timeout: 60000 });
-console.log(`cluster: ${await page.textContent('[data-testid=cluster-result]')}`);
+console.log(`cluster: ${await page.textContent('[data-testid=cluster-result]')} after ${Date.now() - t0} ms`);
 await page.waitForTimeout(500);
 await page.screenshot({ path: `${out}/desktop-draw.png` });
 await page.locator('#map').scrollIntoViewIfNeeded();
 await page.waitForFunction(() => document.querySelector('#map-status')?.textContent?.includes('digits ·'), null, { timeout: 120000 });
 await page.waitForTimeout(800);
-console.log(`map: ${await page.textContent('#map-status')}`);
+console.log(`map: ${await page.textContent('#map-status')} after ${Date.now() - t0} ms`);
 await page.screenshot({ path: `${out}/desktop-map.png` });
 await page.locator('#generate').scrollIntoViewIfNeeded();
 await page.screenshot({ path: `${out}/desktop-generate.png` });
