@@ -83,6 +83,20 @@ pub struct Classification {
     pub map_position: Option<[f32; 2]>,
 }
 
+/// Images as the model encodes them, `n` of them, row-major.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct Encoding {
+    /// `[n, d]`: means of q(z|x).
+    pub means: Vec<f32>,
+    /// `[n, d]`: log-variances of q(z|x).
+    pub logvars: Vec<f32>,
+    /// `[n, K]`: p(y | z = mean).
+    pub probabilities: Vec<f32>,
+    /// `[n]`: the most probable component of each.
+    pub clusters: Vec<u32>,
+}
+
 /// The test digits on the latent map.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(Tsify))]
@@ -205,6 +219,40 @@ impl Session {
     pub async fn export_weights(&self) -> Result<Vec<u8>, SessionError> {
         let host = copy_to_host(&self.model, &Device::flex()).await?;
         Ok(to_safetensors_bytes(&host, &self.info.config)?)
+    }
+
+    /// Encodes images (`[n, 784]` row-major, values in [0, 1]).
+    pub async fn encode(&self, images: &[f32]) -> Result<Encoding, SessionError> {
+        if images.is_empty() || !images.len().is_multiple_of(IMAGE_PIXELS) {
+            return Err(SessionError::Invalid(format!("{} values are not whole images of {IMAGE_PIXELS} pixels", images.len())));
+        }
+        if images.iter().any(|v| !(0.0..=1.0).contains(v)) {
+            return Err(SessionError::Invalid("pixel values must be in [0, 1]".into()));
+        }
+        let n = images.len() / IMAGE_PIXELS;
+        let batch = Tensor::<2>::from_data(TensorData::new(images.to_vec(), [n, IMAGE_PIXELS]), &self.device);
+        let posterior = self.model.encode(batch);
+        let probabilities = read_f32(self.model.responsibilities(posterior.mean.clone())).await?;
+        let clusters = probabilities.chunks_exact(self.model.components()).map(|p| argmax(p) as u32).collect();
+        Ok(Encoding {
+            means: read_f32(posterior.mean).await?,
+            logvars: read_f32(posterior.logvar).await?,
+            probabilities,
+            clusters,
+        })
+    }
+
+    /// Decodes latent codes (`[n, d]` row-major) to images, `[n, 784]`.
+    pub async fn decode(&self, codes: &[f32]) -> Result<Vec<f32>, SessionError> {
+        let d = self.model.latent_dim();
+        if codes.is_empty() || !codes.len().is_multiple_of(d) {
+            return Err(SessionError::Invalid(format!("{} values are not whole codes of width {d}", codes.len())));
+        }
+        if codes.iter().any(|v| !v.is_finite()) {
+            return Err(SessionError::Invalid("a latent code is not finite".into()));
+        }
+        let latents = Tensor::<2>::from_data(TensorData::new(codes.to_vec(), [codes.len() / d, d]), &self.device);
+        Ok(read_f32(self.model.decode(latents)).await?)
     }
 
     /// Encodes a drawing (`ink`: `width * height` values, 0 = blank).

@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::data::Dataset;
 use crate::metrics::Scores;
-use crate::session::{ChunkReport, Classification, MapView, Majority, ModelInfo, Session, TrainSettings};
+use crate::session::{ChunkReport, Classification, Encoding, MapView, Majority, ModelInfo, Session, TrainSettings};
 
 /// The part of a model's summary file (`mixvae.json`, written by `mixvae export`) the page uses.
 #[derive(Deserialize, Default)]
@@ -91,6 +91,22 @@ impl Engine {
     /// Encodes a drawing: `ink` holds `width * height` values, 0 = blank, 255 = full ink.
     pub async fn classify(&self, ink: Vec<u8>, width: u32, height: u32) -> Result<Ts<Classification>, JsError> {
         ts(&self.session()?.classify(&ink, width, height).await.map_err(error)?)
+    }
+
+    /// Encodes images (`[n, 784]` row-major, values in [0, 1]): means, log-variances, cluster
+    /// probabilities and clusters.
+    pub async fn encode(&self, images: Vec<f32>) -> Result<Ts<Encoding>, JsError> {
+        ts(&self.session()?.encode(&images).await.map_err(error)?)
+    }
+
+    /// The cluster of each image (`[n, 784]` row-major).
+    pub async fn cluster(&self, images: Vec<f32>) -> Result<Vec<u32>, JsError> {
+        Ok(self.session()?.encode(&images).await.map_err(error)?.clusters)
+    }
+
+    /// Decodes latent codes (`[n, d]` row-major): `[n, 784]`.
+    pub async fn decode(&self, codes: Vec<f32>) -> Result<Vec<f32>, JsError> {
+        self.session()?.decode(&codes).await.map_err(error)
     }
 
     /// `[K * perComponent, 784]` samples, component by component.

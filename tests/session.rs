@@ -63,6 +63,26 @@ fn drawn_digits_land_in_their_digits_cluster_about_as_often_as_the_originals() {
 }
 
 #[test]
+fn encode_and_decode_give_the_right_shapes_and_refuse_bad_input() {
+    let session = shipped();
+    let test = test_set();
+    let images: Vec<f32> = (0..3).flat_map(|i| test.image(i).iter().map(|&v| v as f32 / 255.0)).collect();
+    let encoding = block(session.encode(&images)).unwrap();
+    assert_eq!((encoding.means.len(), encoding.logvars.len(), encoding.probabilities.len()), (30, 30, 30));
+    assert_eq!(encoding.clusters.len(), 3);
+    let decoded = block(session.decode(&encoding.means)).unwrap();
+    assert_eq!(decoded.len(), 3 * IMAGE_PIXELS);
+    // The reconstruction resembles its digit more than another digit.
+    let distance = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f32>();
+    let (first, second) = (&images[..IMAGE_PIXELS], &images[IMAGE_PIXELS..2 * IMAGE_PIXELS]);
+    assert!(distance(&decoded[..IMAGE_PIXELS], first) < distance(&decoded[..IMAGE_PIXELS], second));
+    assert!(block(session.encode(&images[..100])).is_err(), "not a whole image");
+    assert!(block(session.encode(&vec![2.0; IMAGE_PIXELS])).is_err(), "pixels outside [0, 1]");
+    assert!(block(session.decode(&[0.0; 7])).is_err(), "not a whole code");
+    assert!(block(session.decode(&[f32::NAN; 10])).is_err(), "a NaN code");
+}
+
+#[test]
 fn an_empty_drawing_is_an_error_not_a_cluster() {
     let session = shipped();
     let error = block(session.classify(&vec![0; 100], 10, 10)).unwrap_err();

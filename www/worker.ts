@@ -10,7 +10,7 @@ import shippedSummary from './model/mixvae.json?raw';
 import { chooseBackend, type BackendChoice, type BackendDecision } from './backend';
 import { fetchDataset, type DownloadProgress } from './data';
 
-export type { ChunkReport, ModelInfo, TrainSettings, Classification, MapView } from '../pkg/mixvae.js';
+export type { ChunkReport, ModelInfo, TrainSettings, Classification, Encoding, MapView } from '../pkg/mixvae.js';
 
 /// How long one training chunk may hold the worker.
 const CHUNK_MS = 120;
@@ -62,6 +62,9 @@ const api = {
 
   info: () => serial((e) => e.info()),
   classify: (ink: Uint8Array, width: number, height: number) => serial((e) => e.classify(ink, width, height)),
+  encode: (images: Float32Array) => serial((e) => e.encode(images)),
+  cluster: (images: Float32Array) => serial((e) => e.cluster(images)),
+  decode: (codes: Float32Array) => serial((e) => e.decode(codes)),
   generate: (perComponent: number, seed: number, sameStyle: boolean) =>
     serial((e) => e.generate(perComponent, seed, sameStyle)),
   prototypes: () => serial((e) => e.prototypes()),

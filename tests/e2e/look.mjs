@@ -40,6 +40,15 @@ await page.waitForFunction(() => document.querySelector('#map-status')?.textCont
 await page.waitForTimeout(800);
 console.log(`map: ${await page.textContent('#map-status')} after ${Date.now() - t0} ms`);
 await page.screenshot({ path: `${out}/desktop-map.png` });
+// Hover over the densest part of the map until a tooltip with a digit shows.
+const mapBox = await page.locator('[data-testid=latent-map]').boundingBox();
+for (let i = 0; i < 60; i++) {
+  await page.mouse.move(mapBox.x + mapBox.width * (0.3 + 0.4 * ((i * 7) % 60) / 60), mapBox.y + mapBox.height * (0.35 + 0.3 * (i % 10) / 10));
+  await page.waitForTimeout(60);
+  if (await page.locator('[data-testid=latent-map] img').count()) break;
+}
+console.log(`hover tooltip with a digit: ${(await page.locator('[data-testid=latent-map] img').count()) > 0}`);
+await page.screenshot({ path: `${out}/desktop-map-hover.png` });
 await page.locator('#generate').scrollIntoViewIfNeeded();
 await page.screenshot({ path: `${out}/desktop-generate.png` });
 await page.screenshot({ path: `${out}/desktop-full.png`, fullPage: true });
