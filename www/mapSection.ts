@@ -111,8 +111,8 @@ export function setupMapSection(app: App): MapSection {
     chart.setOption(
       {
         animation: false,
-        grid: { left: 40, right: 10, top: 60, bottom: 30 },
-        legend: { type: 'scroll', top: 0, itemWidth: 12, itemHeight: 12, textStyle: { fontSize: 11 } },
+        grid: { left: 40, right: 10, top: 76, bottom: 30 },
+        legend: { top: 0, itemWidth: 10, itemHeight: 10, itemGap: 8, textStyle: { fontSize: 11 } },
         tooltip: {
           trigger: 'item',
           formatter: (p: { data: number[]; seriesName: string }) => {
