@@ -31,3 +31,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   echo "== cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
+
+# Debian's Chromium and its chromedriver, for the end-to-end and the wasm tests (Playwright drives
+# this browser; it never downloads one).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "== apt-get install chromium chromium-driver"
+  SUDO=$([ "$(id -u)" -eq 0 ] && echo "" || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi

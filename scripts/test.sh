@@ -55,6 +55,25 @@ else
   status=1
 fi
 
+# End-to-end: the built page in Debian's Chromium (playwright-core), as a user uses it.
+e2e() {
+  echo "== end-to-end tests in Chromium (node --test tests/e2e/)"
+  node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination=results/e2e.tap tests/e2e/
+}
+if [ -d dist ]; then
+  timed "end-to-end tests (Chromium)" e2e || status=1
+  p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' results/e2e.tap 2>/dev/null)
+  f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' results/e2e.tap 2>/dev/null)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+else
+  echo "no dist/: the page did not build, so the end-to-end tests cannot run"
+  failed=$((failed + 1))
+  status=1
+fi
+
 echo
 echo "== time per part"
 printf '  %s\n' "${timings[@]}"

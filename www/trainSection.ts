@@ -102,6 +102,13 @@ export function setupTrainSection(app: App, map: MapSection): void {
           const mean = pending[i] / pendingCount;
           if (mean > 0) (curves[t] ??= []).push([stepsDone, mean]);
         });
+        // The first and latest point of the total, for tests and for screen readers.
+        const total = curves.total ?? [];
+        if (total.length) {
+          chartElement.dataset.firstLoss = String(total[0][1]);
+          chartElement.dataset.lastLoss = String(total[total.length - 1][1]);
+          chartElement.setAttribute('aria-label', `Loss per step: from ${total[0][1].toFixed(1)} to ${total[total.length - 1][1].toFixed(1)}`);
+        }
         pending = [];
         pendingCount = 0;
       }
@@ -171,6 +178,8 @@ export function setupTrainSection(app: App, map: MapSection): void {
       await map.ensureTestSet();
       const model = await app.worker.trainBegin(settings);
       curves = {};
+      delete chartElement.dataset.firstLoss;
+      delete chartElement.dataset.lastLoss;
       pending = [];
       pendingCount = 0;
       stepsDone = 0;

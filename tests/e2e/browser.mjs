@@ -1,0 +1,86 @@
+// Shared by the end-to-end tests and look.mjs: Debian's Chromium through playwright-core (never
+// a downloaded browser), the built page served from dist/ by vite preview, and a mouse that draws.
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+export const SCREENSHOTS = 'results/screenshots';
+mkdirSync(SCREENSHOTS, { recursive: true });
+
+/** Flags for a closed network; WebGPU (software, SwiftShader here) unless `webgpu` is false. */
+export function launch({ webgpu = true } = {}) {
+  const args = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--no-first-run'];
+  // Without WebGPU at all: no navigator.gpu, as in a browser that lacks it.
+  args.push(webgpu ? '--enable-unsafe-webgpu' : '--disable-blink-features=WebGPU');
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args });
+}
+
+/** Serves dist/ on a free port; resolves to { url, stop }. */
+export function serveDist() {
+  return new Promise((resolve, reject) => {
+    const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`vite preview did not start:\n${output}`)), 30000);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = output.replace(/\x1b\[[0-9;]*m/g, '').match(/http:\/\/127\.0\.0\.1:\d+\//);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ url: match[0], stop: () => server.kill() });
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => reject(new Error(`vite preview exited with ${code}:\n${output}`)));
+  });
+}
+
+/** Opens the page and waits until the worker has started (the badge names a backend). */
+export async function openPage(browser, url, viewport = { width: 1280, height: 900 }) {
+  const page = await browser.newPage({ viewport, acceptDownloads: true });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, {
+    timeout: 120000,
+  });
+  return { page, errors };
+}
+
+/** Draws strokes given in the pad's own 280 x 280 coordinates, as mouse drags. */
+export async function draw(page, strokes) {
+  const box = await page.locator('[data-testid=draw-canvas]').boundingBox();
+  const at = ([x, y]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280];
+  for (const stroke of strokes) {
+    await page.mouse.move(...at(stroke[0]));
+    await page.mouse.down();
+    for (const point of stroke.slice(1)) await page.mouse.move(...at(point), { steps: 8 });
+    await page.mouse.up();
+  }
+}
+
+/** A "7": a bar and a diagonal. */
+export const SEVEN = [[[70, 60], [210, 60], [130, 240]]];
+/** A "0": an ellipse. */
+export const ZERO = [Array.from({ length: 33 }, (_, i) => [140 + 60 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)])];
+
+/** The cluster shown once the result for the current drawing has settled. */
+export async function settledResult(page) {
+  await page.waitForSelector('[data-testid=cluster-result][data-cluster]', { timeout: 60000 });
+  let last = '';
+  for (let i = 0; i < 50; i++) {
+    const now = await page.locator('[data-testid=cluster-probs]').innerText();
+    if (now === last && now) break;
+    last = now;
+    await page.waitForTimeout(200);
+  }
+  return page.evaluate(() => {
+    const result = document.querySelector('[data-testid=cluster-result]');
+    const probabilities = [...document.querySelectorAll('[data-testid=cluster-probs] li')].map((li) => Number(li.dataset.probability));
+    return { cluster: Number(result.dataset.cluster), majority: result.dataset.majorityLabel, text: result.textContent, probabilities };
+  });
+}

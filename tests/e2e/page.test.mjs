@@ -1,0 +1,170 @@
+// End-to-end tests of the built page (dist/) in Debian's Chromium, driven by playwright-core:
+// what a user does, and what they must see. Each state is saved as a screenshot under
+// results/screenshots/. Run by `npm test` after the page build (`node --test tests/e2e/`).
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** Mean ink of each of `rows` horizontal bands of a canvas (0 = white, 1 = black). */
+function rowInk(page, selector, rows) {
+  return page.evaluate(
+    ([selector, rows]) => {
+      const canvas = document.querySelector(selector);
+      const { data, width, height } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      return Array.from({ length: rows }, (_, r) => {
+        let ink = 0;
+        const [y0, y1] = [Math.floor((r * height) / rows), Math.floor(((r + 1) * height) / rows)];
+        for (let y = y0; y < y1; y++) for (let x = 0; x < width; x++) ink += 1 - data[(y * width + x) * 4] / 255;
+        return ink / ((y1 - y0) * width);
+      });
+    },
+    [selector, rows],
+  );
+}
+
+test('a drawn digit shows its cluster, probabilities summing to 1 and a reconstruction; clear resets', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await draw(page, SEVEN);
+  const result = await settledResult(page);
+  assert.equal(result.probabilities.length, 10);
+  const total = result.probabilities.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - 1) < 1e-3, `probabilities sum to ${total}`);
+  assert.equal(result.probabilities.indexOf(Math.max(...result.probabilities)), result.cluster);
+  assert.equal(result.majority, '7', `a drawn 7 lands in a cluster of 7s: ${result.text}`);
+  const [reconstructionInk] = await rowInk(page, '[data-testid=reconstruction]', 1);
+  assert.ok(reconstructionInk > 0.05 && reconstructionInk < 0.6, `reconstruction ink ${reconstructionInk}`);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-draw.png` });
+
+  await page.click('[data-testid=clear-button]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=cluster-result]').dataset.cluster);
+  assert.equal(await page.locator('[data-testid=cluster-probs] li').count(), 0);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-cleared.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the generate grid fills with K rows of digits, and resample changes them', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const grid = page.locator('[data-testid=generate-grid]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=generate-grid]').dataset.rows);
+  assert.equal(await grid.getAttribute('data-rows'), '10');
+  const ink = await rowInk(page, '[data-testid=generate-grid]', 10);
+  for (const [row, value] of ink.entries()) assert.ok(value > 0.03 && value < 0.6, `row ${row} ink ${value}`);
+  const before = await grid.evaluate((c) => c.toDataURL());
+  const seed = await grid.getAttribute('data-seed');
+  await page.click('[data-testid=resample-button]');
+  await page.waitForFunction((s) => document.querySelector('[data-testid=generate-grid]').dataset.seed !== s, seed);
+  assert.notEqual(await grid.evaluate((c) => c.toDataURL()), before, 'resampled digits differ');
+  await grid.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-generate.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the map shows the 10,000 test digits', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.locator('#map').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('#map-status').textContent.includes('10,000 digits'), null, {
+    timeout: 120000,
+  });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-map.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('training from scratch moves the progress bar and the loss falls', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  for (const [name, value] of Object.entries({ pretrain_epochs: 1, anchor_epochs: 0, epochs: 0 })) {
+    await page.fill(`input[name=${name}]`, String(value));
+  }
+  await page.click('[data-testid=train-button]');
+  const progress = page.locator('[data-testid=train-progress]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]').dataset.lastLoss) > 0, null, {
+    timeout: 120000,
+  });
+  const first = Number(await progress.getAttribute('value'));
+  await page.waitForFunction(
+    () => {
+      const chart = document.querySelector('[data-testid=loss-chart]').dataset;
+      return Number(chart.lastLoss) < 0.8 * Number(chart.firstLoss);
+    },
+    null,
+    { timeout: 120000 },
+  );
+  const later = Number(await progress.getAttribute('value'));
+  assert.ok(later > first, `progress moved from ${first} to ${later}`);
+  await page.click('[data-testid=pause-button]');
+  await page.waitForFunction(() => document.querySelector('#train-status').textContent.startsWith('Paused'));
+  await page.locator('#train').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-train.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('exported weights import back to the same cluster; a corrupt file shows the error and keeps the model', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await draw(page, ZERO);
+  const original = await settledResult(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-button]')]);
+  const exported = 'results/e2e-export.safetensors';
+  await download.saveAs(exported);
+  assert.match(download.suggestedFilename(), /^mixvae-k10-d10\.safetensors$/);
+  assert.ok(readFileSync(exported).length > 1_000_000, 'the export holds the weights');
+
+  await page.setInputFiles('[data-testid=import-input]', exported);
+  await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('e2e-export.safetensors'));
+  const reloaded = await settledResult(page);
+  assert.equal(reloaded.cluster, original.cluster);
+  for (const [k, p] of reloaded.probabilities.entries()) assert.ok(Math.abs(p - original.probabilities[k]) < 1e-4);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-imported.png` });
+
+  const truncated = readFileSync(exported).subarray(0, 5000);
+  await page.setInputFiles('[data-testid=import-input]', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: truncated });
+  const banner = page.locator('[data-testid=error-banner]');
+  await banner.waitFor({ state: 'visible' });
+  const message = await banner.innerText();
+  assert.match(message, /broken\.safetensors was not loaded: .*SafeTensors/);
+  assert.match(message, /unchanged/);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-corrupt-import.png` });
+  // The model in use still answers, the same way.
+  await page.click('[data-testid=clear-button]');
+  await draw(page, ZERO);
+  const after = await settledResult(page);
+  assert.equal(after.cluster, original.cluster);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('without WebGPU the CPU badge shows and everything still works', async () => {
+  const plain = await launch({ webgpu: false });
+  try {
+    const { page, errors } = await openPage(plain, server.url);
+    const badge = page.locator('[data-testid=backend-badge]');
+    assert.equal(await badge.getAttribute('data-backend'), 'cpu');
+    assert.match(await badge.innerText(), /CPU/);
+    assert.match(await page.textContent('#backend-reason'), /no WebGPU|no adapter/);
+    await draw(page, SEVEN);
+    const result = await settledResult(page);
+    assert.equal(result.majority, '7');
+    await page.waitForFunction(() => document.querySelector('[data-testid=generate-grid]').dataset.rows === '10');
+    await page.screenshot({ path: `${SCREENSHOTS}/e2e-no-webgpu.png` });
+    assert.deepEqual(errors, []);
+  } finally {
+    await plain.close();
+  }
+});
