@@ -31,7 +31,8 @@ pub fn to_model_input(ink: &[u8], width: u32, height: u32) -> Result<Vec<f32>, D
     let canvas = GrayImage::from_raw(width, height, ink.to_vec()).expect("length checked above");
     let (box_w, box_h) = (right - left + 1, bottom - top + 1);
     let scale = BOX_SIDE as f32 / box_w.max(box_h) as f32;
-    let (new_w, new_h) = (((box_w as f32 * scale).round() as u32).max(1), ((box_h as f32 * scale).round() as u32).max(1));
+    let (new_w, new_h) =
+        (((box_w as f32 * scale).round() as u32).max(1), ((box_h as f32 * scale).round() as u32).max(1));
     let cropped = imageops::crop_imm(&canvas, left, top, box_w, box_h).to_image();
     // Each canvas pixel adds to exactly one output pixel (an area average): anti-aliased, and
     // sharper than a triangle filter, whose widened kernel blurs across output pixels.

@@ -66,7 +66,9 @@ impl LatentMap {
 /// An `rows x cols` grid of map positions spanning `[x0, x1] x [y0, y1]`, row by row from the
 /// top (largest y), `[rows * cols, 2]` row-major.
 pub fn grid_positions(rows: usize, cols: usize, x: (f32, f32), y: (f32, f32)) -> Vec<f32> {
-    let step = |lo: f32, hi: f32, i: usize, n: usize| if n < 2 { (lo + hi) / 2.0 } else { lo + (hi - lo) * i as f32 / (n - 1) as f32 };
+    let step = |lo: f32, hi: f32, i: usize, n: usize| {
+        if n < 2 { (lo + hi) / 2.0 } else { lo + (hi - lo) * i as f32 / (n - 1) as f32 }
+    };
     (0..rows).flat_map(|r| (0..cols).flat_map(move |c| [step(x.0, x.1, c, cols), step(y.1, y.0, r, rows)])).collect()
 }
 

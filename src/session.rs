@@ -184,7 +184,13 @@ pub struct Session {
 
 impl Session {
     /// A session on `device` with the model in `weights` (checked; see [`crate::store`]).
-    pub fn new(device: Device, weights: &[u8], source: &str, scores: Option<Scores>, majority: Majority) -> Result<Self, SessionError> {
+    pub fn new(
+        device: Device,
+        weights: &[u8],
+        source: &str,
+        scores: Option<Scores>,
+        majority: Majority,
+    ) -> Result<Self, SessionError> {
         let (model, config) = from_safetensors_bytes(weights, &device)?;
         let majority = if majority.len() == config.components { majority } else { vec![None; config.components] };
         let info = ModelInfo { config, source: source.into(), scores, majority };
@@ -224,7 +230,10 @@ impl Session {
     /// Encodes images (`[n, 784]` row-major, values in [0, 1]).
     pub async fn encode(&self, images: &[f32]) -> Result<Encoding, SessionError> {
         if images.is_empty() || !images.len().is_multiple_of(IMAGE_PIXELS) {
-            return Err(SessionError::Invalid(format!("{} values are not whole images of {IMAGE_PIXELS} pixels", images.len())));
+            return Err(SessionError::Invalid(format!(
+                "{} values are not whole images of {IMAGE_PIXELS} pixels",
+                images.len()
+            )));
         }
         if images.iter().any(|v| !(0.0..=1.0).contains(v)) {
             return Err(SessionError::Invalid("pixel values must be in [0, 1]".into()));

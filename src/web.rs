@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::data::Dataset;
 use crate::metrics::Scores;
-use crate::session::{ChunkReport, Classification, Encoding, MapView, Majority, ModelInfo, Session, TrainSettings};
+use crate::session::{ChunkReport, Classification, Encoding, Majority, MapView, ModelInfo, Session, TrainSettings};
 
 /// The part of a model's summary file (`mixvae.json`, written by `mixvae export`) the page uses.
 #[derive(Deserialize, Default)]
@@ -56,8 +56,8 @@ impl Engine {
             Some(json) => serde_json::from_str(&json).map_err(|e| error(format!("model summary: {e}")))?,
             None => Summary::default(),
         };
-        let session = Session::new(device, &weights, "shipped", summary.test_scores, summary.cluster_majority)
-            .map_err(error)?;
+        let session =
+            Session::new(device, &weights, "shipped", summary.test_scores, summary.cluster_majority).map_err(error)?;
         Ok(Engine { session: RefCell::new(session), backend })
     }
 

@@ -166,10 +166,13 @@ fn training_advances_in_chunks_and_the_model_in_use_follows() {
     let mut chunks = Vec::new();
     while session.is_training() {
         let mut steps = 0;
-        chunks.push(block(session.train_chunk(|| {
-            steps += 1;
-            steps >= 2
-        })).unwrap());
+        chunks.push(
+            block(session.train_chunk(|| {
+                steps += 1;
+                steps >= 2
+            }))
+            .unwrap(),
+        );
         assert!(chunks.len() < 20, "training does not end");
     }
     assert_eq!(chunks.len(), 9);
