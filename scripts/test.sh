@@ -57,6 +57,25 @@ else
   status=1
 fi
 
+# The core inside the browser: tests/web.rs in a dedicated Worker of headless Chromium, WebGPU
+# (software here) against the CPU backend. Chrome flags are in webdriver.json.
+wasm_tests() {
+  echo "== wasm tests in a browser worker (wasm-pack test --headless --chrome)"
+  WASM_BINDGEN_TEST_TIMEOUT=600 wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" \
+    --mode no-install . --test web 2>&1 | tee results/wasm-tests.log
+  return "${PIPESTATUS[0]}"
+}
+wasm_status=0
+timed "wasm tests (browser worker)" wasm_tests || wasm_status=1
+p=$(sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\1/p' results/wasm-tests.log | head -1)
+f=$(sed -n 's/^test result: .* \([0-9]*\) passed; \([0-9]*\) failed.*/\2/p' results/wasm-tests.log | head -1)
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ "$wasm_status" -ne 0 ]; then
+  status=1
+  if [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+fi
+
 # End-to-end: the built page in Debian's Chromium (playwright-core), as a user uses it.
 e2e() {
   echo "== end-to-end tests in Chromium (node --test tests/e2e/)"

@@ -1,4 +1,5 @@
 //! The `mixvae` binary as a person or a script uses it.
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use std::process::Command;
 

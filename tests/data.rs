@@ -1,4 +1,5 @@
 //! IDX parsing: the real MNIST files, and every kind of damage a file can have.
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use mixvae::data::{
     BatchOrder, DataError, Dataset, IMAGE_PIXELS, default_mnist_dir, load_mnist, parse_idx_images, parse_idx_labels,

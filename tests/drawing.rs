@@ -1,5 +1,6 @@
 //! A drawing becomes an MNIST-style input: empty and mis-sized drawings are refused, and a
 //! digit drawn large, small or off-centre comes back as MNIST would have it.
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use mixvae::data::{IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};
 use mixvae::drawing::{DrawingError, to_model_input};

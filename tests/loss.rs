@@ -1,4 +1,5 @@
 //! Each loss term against values worked out by hand on tiny tensors.
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use burn::tensor::{Device, Tensor, TensorData};
 use mixvae::loss::{

@@ -1,5 +1,6 @@
 //! Clustering scores on hand-made cases. Reference values for NMI and ARI were computed with
 //! scikit-learn 1.x (`normalized_mutual_info_score`, `adjusted_rand_score`).
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use mixvae::metrics::{
     Scores, adjusted_rand_index, clustering_accuracy, majority_labels, normalized_mutual_information, silhouette,

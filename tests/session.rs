@@ -1,6 +1,7 @@
 //! The page's session, natively: the shipped model classifies drawn test digits about as well as
 //! it clusters the originals, generation and the map give the right shapes, a training run
 //! advances in chunks, and a bad weights file leaves the model in use untouched.
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use burn::tensor::Device;
 use mixvae::data::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};

@@ -1,5 +1,6 @@
 //! The model the page ships: it loads into its architecture and scores on the 10,000 test digits
 //! what its summary says, at least 0.90 accuracy.
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use std::path::Path;
 

@@ -1,4 +1,5 @@
 //! Weights round-trip bit for bit, and every kind of bad file is refused with a reason.
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use burn::tensor::{Device, Tensor, TensorData};
 use mixvae::model::{ClusterVae, ModelConfig};

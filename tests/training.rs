@@ -1,5 +1,6 @@
 //! The training loop on a few hundred real digits: it learns, it is reproducible, it can pause,
 //! and the counter-measure against over-regularisation is what keeps the components apart.
+#![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use std::ops::ControlFlow;
 use std::sync::{Mutex, MutexGuard};

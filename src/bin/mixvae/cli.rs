@@ -1,6 +1,4 @@
-//! `mixvae`: train, evaluate and export the clustering VAE natively, on burn's flex CPU backend.
-//!
-//! The shipped model (www/model/) was made by the command written in README.md.
+//! The CLI itself (native only).
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -184,7 +182,7 @@ struct ModelSummary {
     cluster_majority: Vec<Option<(usize, f64)>>,
 }
 
-fn main() {
+pub fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train_command(args),
