@@ -36,6 +36,8 @@ export function setupDrawSection(app: App, onResult: (result: Classification | n
     }
     inFlight = true;
     dirty = false;
+    // Marks a result that is not yet the current drawing's (tests wait for it to go).
+    result.dataset.pending = 'true';
     const { ink, width, height } = pad.ink();
     app.worker
       .classify(ink, width, height)
@@ -44,6 +46,7 @@ export function setupDrawSection(app: App, onResult: (result: Classification | n
       .finally(() => {
         inFlight = false;
         if (dirty) request();
+        else delete result.dataset.pending;
       });
   }
 

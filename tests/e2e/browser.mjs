@@ -2,6 +2,7 @@
 // a downloaded browser), the built page served from dist/ by vite preview, and a mouse that draws.
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const SCREENSHOTS = 'results/screenshots';
@@ -19,7 +20,11 @@ export function launch({ webgpu = true } = {}) {
 /** Serves dist/ on a free port; resolves to { url, stop }. */
 export function serveDist() {
   return new Promise((resolve, reject) => {
-    const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // vite itself, not through npx: killing npx would leave vite running and this process waiting.
+    const vite = fileURLToPath(new URL('../../node_modules/vite/bin/vite.js', import.meta.url));
+    const server = spawn(process.execPath, [vite, 'preview', '--host', '127.0.0.1', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const timer = setTimeout(() => reject(new Error(`vite preview did not start:\n${output}`)), 30000);
     const onData = (chunk) => {
@@ -33,6 +38,7 @@ export function serveDist() {
     server.stdout.on('data', onData);
     server.stderr.on('data', onData);
     server.on('exit', (code) => reject(new Error(`vite preview exited with ${code}:\n${output}`)));
+    server.unref();
   });
 }
 
@@ -70,14 +76,7 @@ export const ZERO = [Array.from({ length: 33 }, (_, i) => [140 + 60 * Math.sin((
 
 /** The cluster shown once the result for the current drawing has settled. */
 export async function settledResult(page) {
-  await page.waitForSelector('[data-testid=cluster-result][data-cluster]', { timeout: 60000 });
-  let last = '';
-  for (let i = 0; i < 50; i++) {
-    const now = await page.locator('[data-testid=cluster-probs]').innerText();
-    if (now === last && now) break;
-    last = now;
-    await page.waitForTimeout(200);
-  }
+  await page.waitForSelector('[data-testid=cluster-result][data-cluster]:not([data-pending])', { timeout: 60000 });
   return page.evaluate(() => {
     const result = document.querySelector('[data-testid=cluster-result]');
     const probabilities = [...document.querySelectorAll('[data-testid=cluster-probs] li')].map((li) => Number(li.dataset.probability));
