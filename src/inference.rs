@@ -52,16 +52,13 @@ impl EncodedSet {
 
     /// The most probable component of each image.
     pub fn clusters(&self) -> Vec<usize> {
-        self.probabilities
-            .chunks_exact(self.components)
-            .map(|p| {
-                p.iter()
-                    .enumerate()
-                    .fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best })
-                    .0
-            })
-            .collect()
+        self.probabilities.chunks_exact(self.components).map(argmax).collect()
     }
+}
+
+/// Index of the largest value (the first one on ties; 0 for an empty slice).
+pub fn argmax(values: &[f32]) -> usize {
+    values.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
 }
 
 /// Encodes all of `data` on `device`.

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::{DataError, Dataset, IMAGE_PIXELS};
 use crate::drawing::{DrawingError, to_model_input};
 use crate::generation::{prototypes, sample_grid};
-use crate::inference::{EncodedSet, ReadbackError, encode_dataset, read_f32};
+use crate::inference::{EncodedSet, ReadbackError, argmax, encode_dataset, read_f32};
 use crate::loss::Objective;
 use crate::metrics::{Scores, majority_labels};
 use crate::model::{ClusterVae, ConfigError, ModelConfig};
@@ -430,10 +430,6 @@ impl Session {
     pub fn train_stop(&mut self) {
         self.trainer = None;
     }
-}
-
-fn argmax(values: &[f32]) -> usize {
-    values.iter().enumerate().fold((0, f32::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best }).0
 }
 
 /// [x0, x1, y0, y1]: the 2nd and 98th percentiles of each axis (outliers would waste the grid).
