@@ -14,10 +14,12 @@
 //! - [`projection`]: the 2-D latent map (PCA) and the way back to codes
 //! - [`session`]: what the page works with: model, data, map, training in chunks
 //! - [`baseline`]: the two-step method, a plain VAE then k-means
+//! - [`bench`]: training throughput, a step's profile, FLOPs, time to a target accuracy
 //! - [`store`]: SafeTensors weights with their config, checked on load
 //! - `web` (wasm32 only): the wasm-bindgen surface the page's worker calls
 
 pub mod baseline;
+pub mod bench;
 pub mod clustering;
 pub mod data;
 pub mod drawing;

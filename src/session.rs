@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use crate::bench::{self, Throughput};
 use crate::data::{DataError, Dataset, IMAGE_PIXELS};
 use crate::drawing::{DrawingError, to_model_input};
 use crate::generation::{prototypes, sample_grid};
@@ -17,7 +18,7 @@ use crate::metrics::{Scores, majority_labels};
 use crate::model::{ClusterVae, ConfigError, ModelConfig};
 use crate::projection::{LatentMap, ProjectionError, grid_positions};
 use crate::store::{StoreError, copy_to_host, from_safetensors_bytes, to_safetensors_bytes};
-use crate::training::{EpochReport, PriorInit, StepReport, TrainError, Trainer, TrainingConfig};
+use crate::training::{EpochReport, PriorInit, StepProfile, StepReport, TrainError, Trainer, TrainingConfig};
 
 #[cfg(target_arch = "wasm32")]
 use tsify::Tsify;
@@ -130,6 +131,22 @@ pub struct TrainSettings {
 }
 
 impl TrainSettings {
+    /// The page's defaults (the Train form in index.html starts with these; a test checks it):
+    /// short enough to watch in a browser, and close to 0.90 accuracy.
+    pub fn page_defaults() -> Self {
+        Self {
+            components: 10,
+            latent_dim: 10,
+            pretrain_epochs: 10,
+            anchor_epochs: 3,
+            epochs: 3,
+            batch_size: 128,
+            learning_rate: 1e-3,
+            init_sample: 5000,
+            seed: 42,
+        }
+    }
+
     pub fn to_config(&self) -> Result<TrainingConfig, ConfigError> {
         let model = ModelConfig::new().with_components(self.components).with_latent_dim(self.latent_dim);
         let config = TrainingConfig::new(model)
@@ -240,15 +257,32 @@ impl Session {
         }
         let n = images.len() / IMAGE_PIXELS;
         let batch = Tensor::<2>::from_data(TensorData::new(images.to_vec(), [n, IMAGE_PIXELS]), &self.device);
-        let posterior = self.model.encode(batch);
-        let probabilities = read_f32(self.model.responsibilities(posterior.mean.clone())).await?;
+        let [means, logvars, probabilities, _] = self.encode_rows(batch, false).await?;
         let clusters = probabilities.chunks_exact(self.model.components()).map(|p| argmax(p) as u32).collect();
-        Ok(Encoding {
-            means: read_f32(posterior.mean).await?,
-            logvars: read_f32(posterior.logvar).await?,
-            probabilities,
-            clusters,
-        })
+        Ok(Encoding { means, logvars, probabilities, clusters })
+    }
+
+    /// Latent means, log-variances, cluster probabilities and (if `reconstruct`) the means
+    /// decoded, each `[n, width]` row-major. One read-back for all four: on WebGPU every
+    /// read-back is a round trip to the GPU.
+    async fn encode_rows(&self, batch: Tensor<2>, reconstruct: bool) -> Result<[Vec<f32>; 4], SessionError> {
+        let posterior = self.model.encode(batch);
+        let probabilities = self.model.responsibilities(posterior.mean.clone());
+        let mut parts = vec![posterior.mean.clone(), posterior.logvar, probabilities];
+        if reconstruct {
+            parts.push(self.model.decode(posterior.mean));
+        }
+        let widths: Vec<usize> = parts.iter().map(|t| t.dims()[1]).collect();
+        let rows = read_f32(Tensor::cat(parts, 1)).await?;
+        let mut columns: [Vec<f32>; 4] = Default::default();
+        for row in rows.chunks_exact(widths.iter().sum()) {
+            let mut start = 0;
+            for (column, &width) in columns.iter_mut().zip(&widths) {
+                column.extend_from_slice(&row[start..start + width]);
+                start += width;
+            }
+        }
+        Ok(columns)
     }
 
     /// Decodes latent codes (`[n, d]` row-major) to images, `[n, 784]`.
@@ -268,13 +302,7 @@ impl Session {
     pub async fn classify(&self, ink: &[u8], width: u32, height: u32) -> Result<Classification, SessionError> {
         let input = to_model_input(ink, width, height)?;
         let images = Tensor::<2>::from_data(TensorData::new(input.clone(), [1, IMAGE_PIXELS]), &self.device);
-        let posterior = self.model.encode(images);
-        let probabilities = self.model.responsibilities(posterior.mean.clone());
-        let reconstruction = self.model.decode(posterior.mean.clone());
-        let mean = read_f32(posterior.mean).await?;
-        let logvar = read_f32(posterior.logvar).await?;
-        let probabilities = read_f32(probabilities).await?;
-        let reconstruction = read_f32(reconstruction).await?;
+        let [mean, logvar, probabilities, reconstruction] = self.encode_rows(images, true).await?;
         let cluster = argmax(&probabilities);
         let map_position = match &self.encoded_test {
             Some((_, map)) => map.project(&mean)?.try_into().ok(),
@@ -424,6 +452,29 @@ impl Session {
             Some(EpochSummary { report, scores: self.info.scores.clone() })
         };
         Ok(ChunkReport { steps, epoch, finished, initialising_next })
+    }
+
+    /// Training throughput on the training set at `batch_size` (see [`bench::training_throughput`]).
+    pub async fn bench_training(
+        &self,
+        batch_size: usize,
+        warmup: usize,
+        runs: usize,
+        seconds_per_run: f64,
+    ) -> Result<Throughput, SessionError> {
+        let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
+        Ok(bench::training_throughput(&self.device, data, batch_size, warmup, runs, seconds_per_run).await?)
+    }
+
+    /// Where a training step's time goes on this session's device (see [`Trainer::profile_steps`]).
+    pub async fn profile_training_step(
+        &self,
+        batch_size: usize,
+        warmup: usize,
+        steps: usize,
+    ) -> Result<StepProfile, SessionError> {
+        let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
+        Ok(bench::profile_training_step(&self.device, data, batch_size, warmup, steps).await?)
     }
 
     /// Ends the run; the model as trained so far stays in use.

@@ -19,12 +19,14 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+use web_time::Instant;
 
 use crate::clustering::{cluster_variances, group_means, kmeans, knn_vote, tsne_2d};
 use crate::data::{BatchOrder, Dataset};
 use crate::inference::{ReadbackError, encode_dataset, read_f32};
 use crate::loss::{LossTerms, Objective};
 use crate::model::{ClusterVae, ConfigError, ModelConfig};
+use crate::store::from_safetensors_bytes;
 
 /// k-means starts on the t-SNE map. With few starts k-means now and then merges two islands of
 /// the map and splits a third: with 10 starts the worst of five maps matched the digits 82% of
@@ -249,6 +251,57 @@ impl Trainer {
         })
     }
 
+    /// A run resumed after `epochs_done` whole epochs, from `weights` (a SafeTensors file of the
+    /// model as it was then, checked as every weights file is) and, in or after the anchor stage, each training digit's group. The batch order
+    /// continues as the original run's would have; Adam's moments start afresh (burn keys them by
+    /// parameter ids, which a model loaded from a file does not keep).
+    pub fn resume(
+        config: TrainingConfig,
+        data_len: usize,
+        device: &Device,
+        weights: &[u8],
+        epochs_done: usize,
+        anchors: Option<Vec<usize>>,
+    ) -> Result<Self, TrainError> {
+        let mut trainer = Self::new(config, data_len, device)?;
+        let (model, _) = from_safetensors_bytes(weights, &trainer.device)
+            .map_err(|e| TrainError::Config(ConfigError(format!("the saved weights: {e}"))))?;
+        if epochs_done > trainer.config.total_epochs() {
+            return Err(TrainError::Config(ConfigError(format!(
+                "{epochs_done} epochs done, but the run has only {}",
+                trainer.config.total_epochs()
+            ))));
+        }
+        let (k, d) = (trainer.config.model.components, trainer.config.model.latent_dim);
+        if (model.components(), model.latent_dim()) != (k, d) {
+            return Err(TrainError::Config(ConfigError(format!(
+                "the saved model has K = {}, d = {}, the run K = {k}, d = {d}",
+                model.components(),
+                model.latent_dim()
+            ))));
+        }
+        let anchored_epochs_left =
+            epochs_done < trainer.config.pretrain_epochs + trainer.config.effective_anchor_epochs();
+        let needs_anchors = epochs_done > trainer.config.pretrain_epochs && anchored_epochs_left;
+        match &anchors {
+            Some(groups) if groups.len() != data_len || groups.iter().any(|&g| g >= k) => {
+                return Err(TrainError::Config(ConfigError("the saved groups do not fit the training data".into())));
+            }
+            None if needs_anchors => {
+                return Err(TrainError::Config(ConfigError("the anchor stage needs the saved groups".into())));
+            }
+            _ => {}
+        }
+        for _ in 0..epochs_done {
+            trainer.order.next_epoch();
+        }
+        trainer.model = model;
+        trainer.epoch_start_model = trainer.model.clone();
+        trainer.epoch = epochs_done;
+        trainer.anchors = anchors;
+        Ok(trainer)
+    }
+
     pub fn config(&self) -> &TrainingConfig {
         &self.config
     }
@@ -363,22 +416,14 @@ impl Trainer {
         while self.cursor < steps_per_epoch {
             let batch = &self.pending[self.cursor];
             let images = data.batch(batch, &self.device);
-            let anchors = match (&objective, &self.anchors) {
-                (Objective::Anchored { .. }, Some(groups)) => {
-                    Some(one_hot(batch.iter().map(|&i| groups[i]), self.model.components(), &self.device))
-                }
-                _ => None,
-            };
-            let terms = objective.terms(&self.model, images, anchors);
-            let grads = GradientsParams::from_grads(terms.total.backward(), &self.model);
-            let values = read_terms(&terms).await?;
+            let anchors = self.anchor_targets(&objective, batch);
+            let values = self.step(images, anchors, objective, learning_rate, None).await?;
             if !values.is_finite() {
                 let step = self.cursor;
                 self.model = self.epoch_start_model.clone();
                 self.cursor = 0; // a later call runs this epoch again from its start
                 return Err(TrainError::NonFinite { epoch: self.epoch, step, terms: values });
             }
-            self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
             self.sums.add(&values);
             let report = StepReport {
                 stage,
@@ -398,6 +443,69 @@ impl Trainer {
         self.epoch += 1;
         self.cursor = 0;
         Ok(report)
+    }
+
+    /// The anchor stage's one-hot targets for `batch` (`None` in other stages).
+    fn anchor_targets(&self, objective: &Objective, batch: &[usize]) -> Option<Tensor<2>> {
+        match (objective, &self.anchors) {
+            (Objective::Anchored { .. }, Some(groups)) => {
+                Some(one_hot(batch.iter().map(|&i| groups[i]), self.model.components(), &self.device))
+            }
+            _ => None,
+        }
+    }
+
+    /// One step: forward, backward, the terms read back, then Adam, but only when every term is
+    /// finite (otherwise the model is left as it was). With a `clock`, the device is settled after
+    /// each phase and the phase's time added to the clock's profile.
+    async fn step(
+        &mut self,
+        images: Tensor<2>,
+        anchors: Option<Tensor<2>>,
+        objective: Objective,
+        learning_rate: f64,
+        mut clock: Option<&mut PhaseClock>,
+    ) -> Result<TermValues, ReadbackError> {
+        if let Some(clock) = clock.as_deref_mut() {
+            clock.profile.data_ms += clock.lap(&images).await?;
+        }
+        let terms = objective.terms(&self.model, images, anchors);
+        if let Some(clock) = clock.as_deref_mut() {
+            clock.profile.forward_ms += clock.lap(&terms.total).await?;
+        }
+        let grads = GradientsParams::from_grads(terms.total.backward(), &self.model);
+        if let Some(clock) = clock.as_deref_mut() {
+            clock.profile.backward_ms += clock.lap(&self.model.prior_means()).await?;
+        }
+        let values = read_terms(&terms).await?;
+        if let Some(clock) = clock.as_deref_mut() {
+            clock.profile.readback_ms += clock.lap_settled();
+        }
+        if values.is_finite() {
+            self.model = self.optimizer.step(learning_rate, self.model.clone(), grads);
+            if let Some(clock) = clock.as_deref_mut() {
+                clock.profile.optimizer_ms += clock.lap(&self.model.prior_means()).await?;
+            }
+        }
+        Ok(values)
+    }
+
+    /// Runs `steps` steps of the current stage's objective on shuffled batches and reports where
+    /// their time went. The steps train the model like any others; the device is settled after
+    /// every phase, so a profiled step costs a little more than an ordinary one.
+    pub async fn profile_steps(&mut self, data: &Dataset, steps: usize) -> Result<StepProfile, TrainError> {
+        let objective = self.objective();
+        let learning_rate = self.learning_rate();
+        let batches = BatchOrder::new(data.len(), self.config.batch_size, self.config.seed ^ 0x9e37).next_epoch();
+        let mut clock = PhaseClock::new(self.config.batch_size);
+        for batch in batches.iter().cycle().take(steps) {
+            clock.restart();
+            let images = data.batch(batch, &self.device);
+            let anchors = self.anchor_targets(&objective, batch);
+            self.step(images, anchors, objective, learning_rate, Some(&mut clock)).await?;
+            clock.profile.steps += 1;
+        }
+        Ok(clock.profile)
     }
 
     fn epoch_report(&self, stage: Stage, interrupted: bool) -> EpochReport {
@@ -430,6 +538,55 @@ fn one_hot(indices: impl ExactSizeIterator<Item = usize>, k: usize, device: &Dev
         values[row * k + index] = 1.0;
     }
     Tensor::from_data(TensorData::new(values, [n, k]), device)
+}
+
+/// Where the time of profiled training steps went, in milliseconds summed over `steps` steps.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(tsify::Tsify))]
+pub struct StepProfile {
+    pub steps: usize,
+    pub batch_size: usize,
+    /// The batch's pixels gathered, scaled and sent to the device.
+    pub data_ms: f64,
+    /// The loss terms computed.
+    pub forward_ms: f64,
+    /// Gradients computed.
+    pub backward_ms: f64,
+    /// The loss terms copied to the host (the per-step read-back).
+    pub readback_ms: f64,
+    /// Adam's update applied.
+    pub optimizer_ms: f64,
+}
+
+/// Times the phases of a step. Lazy backends (WebGPU) only queue work, so each lap first waits
+/// for a value the phase produced, which waits for all the work queued before it.
+struct PhaseClock {
+    last: Instant,
+    profile: StepProfile,
+}
+
+impl PhaseClock {
+    fn new(batch_size: usize) -> Self {
+        Self { last: Instant::now(), profile: StepProfile { batch_size, ..StepProfile::default() } }
+    }
+
+    fn restart(&mut self) {
+        self.last = Instant::now();
+    }
+
+    /// Milliseconds since the last lap, once `produced` has been computed.
+    async fn lap<const D: usize>(&mut self, produced: &Tensor<D>) -> Result<f64, ReadbackError> {
+        read_f32(produced.clone().detach().sum()).await?;
+        Ok(self.lap_settled())
+    }
+
+    /// Milliseconds since the last lap, the device being known to be idle.
+    fn lap_settled(&mut self) -> f64 {
+        let now = Instant::now();
+        let ms = now.duration_since(self.last).as_secs_f64() * 1e3;
+        self.last = now;
+        ms
+    }
 }
 
 /// Reads the terms back in one transfer.

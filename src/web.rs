@@ -13,9 +13,11 @@ use serde::Deserialize;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
+use crate::bench::Throughput;
 use crate::data::Dataset;
 use crate::metrics::Scores;
 use crate::session::{ChunkReport, Classification, Encoding, Majority, MapView, ModelInfo, Session, TrainSettings};
+use crate::training::StepProfile;
 
 /// The part of a model's summary file (`mixvae.json`, written by `mixvae export`) the page uses.
 #[derive(Deserialize, Default)]
@@ -170,6 +172,32 @@ impl Engine {
     #[wasm_bindgen(js_name = isTraining)]
     pub fn is_training(&self) -> Result<bool, JsError> {
         Ok(self.session()?.is_training())
+    }
+
+    /// Training throughput at `batchSize` on the training set (benchmarks; the model in use is
+    /// untouched: a fresh one is trained).
+    #[wasm_bindgen(js_name = benchTraining)]
+    pub async fn bench_training(
+        &self,
+        batch_size: usize,
+        warmup: usize,
+        runs: usize,
+        seconds_per_run: f64,
+    ) -> Result<Ts<Throughput>, JsError> {
+        let session = self.session()?;
+        ts(&session.bench_training(batch_size, warmup, runs, seconds_per_run).await.map_err(error)?)
+    }
+
+    /// Where a training step's time goes (benchmarks; a fresh model is trained).
+    #[wasm_bindgen(js_name = profileTrainingStep)]
+    pub async fn profile_training_step(
+        &self,
+        batch_size: usize,
+        warmup: usize,
+        steps: usize,
+    ) -> Result<Ts<StepProfile>, JsError> {
+        let session = self.session()?;
+        ts(&session.profile_training_step(batch_size, warmup, steps).await.map_err(error)?)
     }
 
     #[wasm_bindgen(js_name = trainStop)]

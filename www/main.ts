@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     return;
   }
   showBackend(started.decision.backend, started.decision.reason);
+  performance.mark('model-ready');
   const app: App = { worker: api, model: started.model, testImages: null, map: null, onModelChanged: [] };
   app.onModelChanged.push(() => showModelStatus(app));
   showModelStatus(app);

@@ -10,7 +10,7 @@ import shippedSummary from './model/mixvae.json?raw';
 import { chooseBackend, type BackendChoice, type BackendDecision } from './backend';
 import { fetchDataset, type DownloadProgress } from './data';
 
-export type { ChunkReport, ModelInfo, TrainSettings, Classification, Encoding, MapView } from '../pkg/mixvae.js';
+export type { ChunkReport, ModelInfo, TrainSettings, Classification, Encoding, MapView, Throughput, StepProfile } from '../pkg/mixvae.js';
 
 /// How long one training chunk may hold the worker.
 const CHUNK_MS = 120;
@@ -97,6 +97,12 @@ const api = {
   },
 
   trainBegin: (settings: TrainSettings) => serial((e) => e.trainBegin(settings)),
+
+  // Benchmarks (bench.html): a fresh model is trained, the model in use stays.
+  benchTraining: (batchSize: number, warmup: number, runs: number, secondsPerRun: number) =>
+    serial((e) => e.benchTraining(batchSize, warmup, runs, secondsPerRun)),
+  profileTrainingStep: (batchSize: number, warmup: number, steps: number) =>
+    serial((e) => e.profileTrainingStep(batchSize, warmup, steps)),
 
   /** Trains until paused, stopped, finished or failed; every chunk goes to `onChunk`. */
   async trainRun(onChunk: (report: ChunkReport) => void): Promise<'finished' | 'paused'> {

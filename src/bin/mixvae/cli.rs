@@ -18,7 +18,7 @@ use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
 use mixvae::training::{PriorInit, Stage, Trainer, TrainingConfig};
 
 /// Where the page loads its model from.
-const SHIPPED_MODEL: &str = "www/model/mixvae.safetensors";
+pub const SHIPPED_MODEL: &str = "www/model/mixvae.safetensors";
 
 #[derive(Parser)]
 #[command(name = "mixvae", version, about = "A clustering VAE that sorts MNIST digits without labels")]
@@ -37,6 +37,9 @@ enum Command {
     Export(ExportArgs),
     /// The two-step baseline: a plain VAE, then k-means on its latent means, scored the same way.
     Baseline(BaselineArgs),
+    /// Native CPU benchmarks: training throughput, a step's profile, encode and generate
+    /// latency, time to 0.90 accuracy (JSON; `npm run bench` runs it beside the browser's).
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -189,6 +192,7 @@ pub fn main() {
         Command::Eval(args) => eval_command(args),
         Command::Export(args) => export_command(args),
         Command::Baseline(args) => baseline_command(args),
+        Command::Bench(args) => crate::bench::bench_command(args),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");

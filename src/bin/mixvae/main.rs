@@ -4,6 +4,8 @@
 //! `wasm-pack test` builds every target for wasm32, so there this binary is empty.
 
 #[cfg(not(target_arch = "wasm32"))]
+mod bench;
+#[cfg(not(target_arch = "wasm32"))]
 mod cli;
 
 fn main() {
