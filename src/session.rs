@@ -167,6 +167,18 @@ impl TrainSettings {
     }
 }
 
+/// Where a training run stands: what a reload needs to resume it (with the weights, and the
+/// digits' groups from [`Session::train_anchors`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct TrainProgress {
+    pub settings: TrainSettings,
+    pub epochs_done: usize,
+    /// Steps done of the epoch under way.
+    pub steps_done: usize,
+    pub total_epochs: usize,
+}
+
 /// What a chunk of training did.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(target_arch = "wasm32", derive(Tsify))]
@@ -197,6 +209,8 @@ pub struct Session {
     /// Codes of the test digits under the current model, and the map fitted to them.
     encoded_test: Option<(EncodedSet, LatentMap)>,
     trainer: Option<Trainer>,
+    /// The settings the run in `trainer` started from.
+    train_settings: Option<TrainSettings>,
 }
 
 impl Session {
@@ -211,7 +225,7 @@ impl Session {
         let (model, config) = from_safetensors_bytes(weights, &device)?;
         let majority = if majority.len() == config.components { majority } else { vec![None; config.components] };
         let info = ModelInfo { config, source: source.into(), scores, majority };
-        Ok(Self { device, model, info, test: None, train: None, encoded_test: None, trainer: None })
+        Ok(Self { device, model, info, test: None, train: None, encoded_test: None, trainer: None, train_settings: None })
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -365,10 +379,13 @@ impl Session {
 
     /// Recomputes scores and cluster majorities on the test set, if it is loaded with labels.
     async fn rescore(&mut self) -> Result<(), SessionError> {
+        let k = self.info.config.components;
         if self.test.as_ref().and_then(Dataset::labels).is_none() {
+            // Without labels there is nothing to score against: no stale scores from other data.
+            self.info.scores = None;
+            self.info.majority = vec![None; k];
             return Ok(());
         }
-        let k = self.info.config.components;
         self.encoded_test().await?;
         let (encoded, _) = self.encoded_test.as_ref().expect("encoded above");
         let clusters = encoded.clusters();
@@ -413,7 +430,50 @@ impl Session {
         let trainer = Trainer::new(config.clone(), data.len(), &self.device)?;
         self.set_model(trainer.model(), config.model, "training");
         self.trainer = Some(trainer);
+        self.train_settings = Some(settings.clone());
         Ok(&self.info)
+    }
+
+    /// Resumes a saved run (see [`TrainProgress`]) from the model in use, which must be the one
+    /// saved with it. `anchors` are the training digits' groups, needed from the anchor stage on.
+    pub async fn train_resume(
+        &mut self,
+        progress: &TrainProgress,
+        anchors: Option<Vec<u32>>,
+    ) -> Result<&ModelInfo, SessionError> {
+        let config = progress.settings.to_config()?;
+        let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
+        let weights = self.export_weights().await?;
+        let anchors = anchors.map(|groups| groups.into_iter().map(|g| g as usize).collect());
+        let trainer = Trainer::resume(
+            config,
+            data.len(),
+            &self.device,
+            &weights,
+            progress.epochs_done,
+            progress.steps_done,
+            anchors,
+        )?;
+        self.trainer = Some(trainer);
+        self.train_settings = Some(progress.settings.clone());
+        self.info.source = "training".into();
+        Ok(&self.info)
+    }
+
+    /// Where the run stands, if one was started in this session.
+    pub fn train_progress(&self) -> Option<TrainProgress> {
+        let (trainer, settings) = (self.trainer.as_ref()?, self.train_settings.as_ref()?);
+        Some(TrainProgress {
+            settings: settings.clone(),
+            epochs_done: trainer.epochs_done(),
+            steps_done: trainer.steps_done_in_epoch(),
+            total_epochs: trainer.config().total_epochs(),
+        })
+    }
+
+    /// The training digits' groups of the run, once the mixture has been initialised.
+    pub fn train_anchors(&self) -> Option<Vec<u32>> {
+        Some(self.trainer.as_ref()?.anchors()?.iter().map(|&g| g as u32).collect())
     }
 
     pub fn is_training(&self) -> bool {
@@ -480,6 +540,7 @@ impl Session {
     /// Ends the run; the model as trained so far stays in use.
     pub fn train_stop(&mut self) {
         self.trainer = None;
+        self.train_settings = None;
     }
 }
 

@@ -201,7 +201,8 @@ pub enum TrainError {
     #[error("the training set is empty")]
     NoData,
     #[error(
-        "loss became {terms:?} at epoch {epoch}, step {step}; training stopped and the weights from before that epoch were kept"
+        "loss became {} (reconstruction {}, KL z {}, KL y {}, anchor {}) at epoch {}, step {}; training stopped and the weights from before that epoch were kept",
+        .terms.total, .terms.reconstruction, .terms.kl_z, .terms.kl_y, .terms.anchor, .epoch + 1, .step + 1
     )]
     NonFinite { epoch: usize, step: usize, terms: TermValues },
 }
@@ -220,6 +221,8 @@ pub struct Trainer {
     pending: Vec<Vec<usize>>,
     cursor: usize,
     sums: TermValues,
+    /// Steps in `sums` (fewer than `cursor` in an epoch resumed part-way).
+    summed: usize,
     /// Each training digit's group from the prior's initialisation, for the anchor stage.
     anchors: Option<Vec<usize>>,
     /// The weights as the epoch under way began: what a non-finite loss falls back to.
@@ -247,11 +250,13 @@ impl Trainer {
             pending: Vec::new(),
             cursor: 0,
             sums: TermValues::default(),
+            summed: 0,
             anchors: None,
         })
     }
 
-    /// A run resumed after `epochs_done` whole epochs, from `weights` (a SafeTensors file of the
+    /// A run resumed after `epochs_done` whole epochs and `steps_done` steps of the next, from
+    /// `weights` (a SafeTensors file of the
     /// model as it was then, checked as every weights file is) and, in or after the anchor stage, each training digit's group. The batch order
     /// continues as the original run's would have; Adam's moments start afresh (burn keys them by
     /// parameter ids, which a model loaded from a file does not keep).
@@ -261,6 +266,7 @@ impl Trainer {
         device: &Device,
         weights: &[u8],
         epochs_done: usize,
+        steps_done: usize,
         anchors: Option<Vec<usize>>,
     ) -> Result<Self, TrainError> {
         let mut trainer = Self::new(config, data_len, device)?;
@@ -295,6 +301,16 @@ impl Trainer {
         for _ in 0..epochs_done {
             trainer.order.next_epoch();
         }
+        if steps_done > 0 {
+            trainer.pending = trainer.order.next_epoch();
+            if steps_done >= trainer.pending.len() {
+                return Err(TrainError::Config(ConfigError(format!(
+                    "{steps_done} steps done, but an epoch has {}",
+                    trainer.pending.len()
+                ))));
+            }
+            trainer.cursor = steps_done;
+        }
         trainer.model = model;
         trainer.epoch_start_model = trainer.model.clone();
         trainer.epoch = epochs_done;
@@ -309,6 +325,11 @@ impl Trainer {
     /// Epochs completed so far.
     pub fn epochs_done(&self) -> usize {
         self.epoch
+    }
+
+    /// Steps done of the epoch under way (0 between epochs).
+    pub fn steps_done_in_epoch(&self) -> usize {
+        self.cursor
     }
 
     /// Each training digit's group from the prior's initialisation, once it has happened.
@@ -407,6 +428,7 @@ impl Trainer {
             }
             self.pending = self.order.next_epoch();
             self.sums = TermValues::default();
+            self.summed = 0;
             self.epoch_start_model = self.model.clone();
         }
         let (stage, _) = self.stage();
@@ -425,6 +447,7 @@ impl Trainer {
                 return Err(TrainError::NonFinite { epoch: self.epoch, step, terms: values });
             }
             self.sums.add(&values);
+            self.summed += 1;
             let report = StepReport {
                 stage,
                 epoch: self.epoch,
@@ -513,7 +536,7 @@ impl Trainer {
             stage,
             epoch: self.epoch,
             steps: self.cursor,
-            mean_terms: self.sums.scaled(1.0 / self.cursor.max(1) as f32),
+            mean_terms: self.sums.scaled(1.0 / self.summed.max(1) as f32),
             interrupted,
         }
     }

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use crate::bench::Throughput;
 use crate::data::Dataset;
 use crate::metrics::Scores;
-use crate::session::{ChunkReport, Classification, Encoding, Majority, MapView, ModelInfo, Session, TrainSettings};
+use crate::session::{ChunkReport, Classification, Encoding, Majority, MapView, ModelInfo, Session, TrainProgress, TrainSettings};
 use crate::training::StepProfile;
 
 /// The part of a model's summary file (`mixvae.json`, written by `mixvae export`) the page uses.
@@ -167,6 +167,30 @@ impl Engine {
     pub async fn train_chunk(&self, budget_ms: f64) -> Result<Ts<ChunkReport>, JsError> {
         let deadline = js_sys::Date::now() + budget_ms;
         ts(&self.session()?.train_chunk(|| js_sys::Date::now() >= deadline).await.map_err(error)?)
+    }
+
+    /// Resumes a saved run from the model in use (loaded from the same save).
+    #[wasm_bindgen(js_name = trainResume)]
+    pub async fn train_resume(
+        &self,
+        progress: Ts<TrainProgress>,
+        anchors: Option<Vec<u32>>,
+    ) -> Result<Ts<ModelInfo>, JsError> {
+        let progress = progress.to_rust().map_err(error)?;
+        let mut session = self.session()?;
+        ts(session.train_resume(&progress, anchors).await.map_err(error)?)
+    }
+
+    /// Where the run stands (`undefined` when none was started).
+    #[wasm_bindgen(js_name = trainProgress)]
+    pub fn train_progress(&self) -> Result<Option<Ts<TrainProgress>>, JsError> {
+        self.session()?.train_progress().map(|p| ts(&p)).transpose()
+    }
+
+    /// The training digits' groups, once the mixture has been initialised.
+    #[wasm_bindgen(js_name = trainAnchors)]
+    pub fn train_anchors(&self) -> Result<Option<Vec<u32>>, JsError> {
+        Ok(self.session()?.train_anchors())
     }
 
     #[wasm_bindgen(js_name = isTraining)]

@@ -184,3 +184,83 @@ fn training_advances_in_chunks_and_the_model_in_use_follows() {
     assert_eq!(block(session.generate(2, 1, false)).unwrap().len(), 4 * 2 * IMAGE_PIXELS);
     assert!(matches!(block(session.train_chunk(|| true)), Err(SessionError::NotTraining)));
 }
+
+#[test]
+fn a_saved_run_resumes_where_it_stopped_from_its_weights_and_groups() {
+    let (train, _) = load_mnist(&default_mnist_dir()).unwrap();
+    let settings = TrainSettings {
+        components: 4,
+        latent_dim: 3,
+        pretrain_epochs: 1,
+        anchor_epochs: 1,
+        epochs: 1,
+        batch_size: 100,
+        learning_rate: 1e-3,
+        init_sample: 300,
+        seed: 5,
+    };
+    let three_steps = || {
+        let mut steps = 0;
+        move || {
+            steps += 1;
+            steps >= 3
+        }
+    };
+    // The first session: pretraining (6 steps), the mixture placed, 3 steps of the anchor epoch.
+    let mut first = shipped();
+    first.set_train_set(train.take(600)).unwrap();
+    first.train_begin(&settings).unwrap();
+    for _ in 0..3 {
+        block(first.train_chunk(three_steps())).unwrap();
+    }
+    let progress = first.train_progress().expect("a run is under way");
+    assert_eq!((progress.epochs_done, progress.steps_done, progress.total_epochs), (1, 3, 3));
+    let anchors = first.train_anchors().expect("the groups exist after pretraining");
+    assert_eq!(anchors.len(), 600);
+    let weights = block(first.export_weights()).unwrap();
+    let next_in_first = block(first.train_chunk(|| true)).unwrap().steps[0].clone();
+
+    // A reload: a new session from the saved weights, progress and groups.
+    let mut second = Session::new(Device::flex(), &weights, "saved", None, vec![]).unwrap();
+    second.set_train_set(train.take(600)).unwrap();
+    let missing = block(second.train_resume(&progress, None));
+    assert!(matches!(missing, Err(SessionError::Train(_))), "the anchor stage needs the groups");
+    let short = block(second.train_resume(&progress, Some(anchors[..599].to_vec())));
+    assert!(matches!(short, Err(SessionError::Train(_))), "groups must fit the data");
+    block(second.train_resume(&progress, Some(anchors.clone()))).unwrap();
+    assert_eq!(second.train_progress().unwrap().steps_done, 3);
+    let next_in_second = block(second.train_chunk(|| true)).unwrap().steps[0].clone();
+    // Same epoch, step and batch from the same weights: the same loss up to the sampled z.
+    assert_eq!((next_in_second.epoch, next_in_second.step), (next_in_first.epoch, next_in_first.step));
+    let (a, b) = (next_in_first.terms.total, next_in_second.terms.total);
+    assert!((a - b).abs() < 0.05 * a.abs(), "loss after resuming {b} vs without a break {a}");
+    while second.is_training() {
+        block(second.train_chunk(|| false)).unwrap();
+    }
+    assert_eq!(second.train_progress().unwrap().epochs_done, 3);
+}
+
+#[test]
+fn data_without_labels_has_no_scores_and_no_majorities() {
+    let mut session = shipped();
+    block(session.set_test_set(test_set().take(500))).unwrap();
+    assert!(session.info().scores.is_some(), "labelled test digits are scored");
+    assert!(session.info().majority.iter().any(Option::is_some));
+    let unlabelled = Dataset::from_idx_bytes("images", &idx_images(&test_set().take(300)), None).unwrap();
+    block(session.set_test_set(unlabelled)).unwrap();
+    assert!(session.info().scores.is_none(), "no labels, no accuracy");
+    assert!(session.info().majority.iter().all(Option::is_none), "no labels, no 'mostly 7s'");
+    assert_eq!(block(session.latent_map()).unwrap().clusters.len(), 300, "the map still shows them");
+}
+
+/// An IDX image file (magic 0x00000803) holding `data`'s images.
+fn idx_images(data: &Dataset) -> Vec<u8> {
+    let mut bytes = vec![0, 0, 8, 3];
+    for n in [data.len() as u32, IMAGE_SIDE as u32, IMAGE_SIDE as u32] {
+        bytes.extend(n.to_be_bytes());
+    }
+    for i in 0..data.len() {
+        bytes.extend_from_slice(data.image(i));
+    }
+    bytes
+}

@@ -6,15 +6,18 @@ import type { BackendChoice } from './backend';
 import { setupDrawSection } from './drawSection';
 import { setupGenerateSection } from './generateSection';
 import { setupMapSection } from './mapSection';
-import { setupTrainSection } from './trainSection';
-import { byId, clearError, messageOf, percent, showError } from './ui';
-import type { WorkerApi } from './worker';
+import { setupOwnData } from './ownData';
+import { setupTrainSection, type TrainSection } from './trainSection';
+import { byId, clearError, messageOf, percent, showError, showNotice } from './ui';
+import type { Fault, WorkerApi } from './worker';
+
+type Started = Awaited<ReturnType<WorkerApi['start']>>;
 
 const CHOICE_KEY = 'mixvae.backend';
 
-function startWorker(): { worker: Worker; api: Comlink.Remote<WorkerApi> } {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'mixvae' });
-  return { worker, api: Comlink.wrap<WorkerApi>(worker) };
+interface Running {
+  worker: Worker;
+  api: Comlink.Remote<WorkerApi>;
 }
 
 function showBackend(backend: string, reason: string): void {
@@ -34,14 +37,59 @@ function showModelStatus(app: App): void {
 async function main(): Promise<void> {
   byId('error-close').addEventListener('click', clearError);
   const choiceSelect = byId<HTMLSelectElement>('backend-choice');
-  const choice = (localStorage.getItem(CHOICE_KEY) as BackendChoice | null) ?? 'auto';
+  let choice = (localStorage.getItem(CHOICE_KEY) as BackendChoice | null) ?? 'auto';
   choiceSelect.value = choice;
   const dataBase = new URL('data/', document.baseURI).href;
+  let restarting = false;
+  let sections: { train: TrainSection } | null = null;
 
-  let { worker, api } = startWorker();
-  let started;
+  /** A fresh worker on `backend`, with the saved model (or the shipped one) loaded. */
+  async function startWorker(backend: BackendChoice): Promise<Running & { started: Started }> {
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'mixvae' });
+    const api = Comlink.wrap<WorkerApi>(worker);
+    // An error nothing in the worker caught: the worker cannot be trusted any more.
+    worker.addEventListener('error', (event) => onFault({ kind: 'crashed', message: event.message || 'the worker stopped' }));
+    const started = await api.start(backend, dataBase, Comlink.proxy(onFault));
+    return { worker, api, started };
+  }
+
+  /** Replaces the worker (after a fault, or to switch backend) and carries on where it was. */
+  async function restart(backend: BackendChoice, notice: string | null): Promise<void> {
+    if (!app || restarting) return;
+    restarting = true;
+    const wasTraining = sections?.train.isRunning() ?? false;
+    byId('backend-badge').textContent = 'restarting…';
+    current.worker.terminate();
+    try {
+      const next = await startWorker(backend);
+      current = next;
+      app.worker = next.api;
+      app.testImages = null;
+      showBackend(next.started.decision.backend, next.started.decision.reason);
+      modelChanged(app, next.started.model, 'loaded');
+      if (notice) showNotice(notice);
+      sections?.train.offerSaved(next.started.restored?.training ?? null, wasTraining);
+    } catch (error) {
+      showError(`The model could not restart: ${messageOf(error)}`);
+    } finally {
+      restarting = false;
+    }
+  }
+
+  function onFault(fault: Fault): void {
+    if (restarting) return;
+    if (fault.kind === 'device-lost') {
+      void restart('cpu', `The GPU stopped working (${fault.message}). The page moved to the CPU and goes on from the model saved in this browser.`);
+    } else {
+      void restart(choice, `The model's worker stopped (${fault.message}). It was restarted with the model saved in this browser.`);
+    }
+  }
+
+  let app: App | null = null;
+  let current: Running;
+  let started: Started;
   try {
-    started = await api.start(choice, dataBase);
+    ({ started, ...current } = await startWorker(choice));
   } catch (error) {
     showError(`The model could not start: ${messageOf(error)}`);
     byId('model-status').textContent = 'The model could not start.';
@@ -49,40 +97,33 @@ async function main(): Promise<void> {
   }
   showBackend(started.decision.backend, started.decision.reason);
   performance.mark('model-ready');
-  const app: App = { worker: api, model: started.model, testImages: null, map: null, onModelChanged: [] };
-  app.onModelChanged.push(() => showModelStatus(app));
+  app = { worker: current.api, model: started.model, testImages: null, map: null, onModelChanged: [] };
+  const appRef = app;
+  app.onModelChanged.push(() => showModelStatus(appRef));
   showModelStatus(app);
+  if (started.restoreError) showError(started.restoreError);
 
   const mapSection = setupMapSection(app);
   setupDrawSection(app, (c) => mapSection.markDrawing(c));
   setupGenerateSection(app);
-  setupTrainSection(app, mapSection);
+  sections = { train: setupTrainSection(app, mapSection) };
+  setupOwnData(app);
+  sections.train.offerSaved(started.restored?.training ?? null, false);
 
-  // Switching backend starts a fresh worker (a WebGPU runtime cannot be swapped in place) with
-  // the shipped model; the test digits are fetched again when needed.
-  choiceSelect.addEventListener('change', async () => {
-    const next = choiceSelect.value as BackendChoice;
-    localStorage.setItem(CHOICE_KEY, next);
-    byId('backend-badge').textContent = 'switching…';
-    worker.terminate();
-    ({ worker, api } = startWorker());
-    try {
-      const restarted = await api.start(next, dataBase);
-      app.worker = api;
-      app.testImages = null;
-      showBackend(restarted.decision.backend, restarted.decision.reason);
-      modelChanged(app, restarted.model, 'loaded');
-    } catch (error) {
-      showError(`The ${next} backend could not start: ${messageOf(error)}`);
-    }
+  // Switching backend starts a fresh worker (a WebGPU runtime cannot be swapped in place); the
+  // model saved in this browser comes along.
+  choiceSelect.addEventListener('change', () => {
+    choice = choiceSelect.value as BackendChoice;
+    localStorage.setItem(CHOICE_KEY, choice);
+    void restart(choice, null);
   });
 
   byId('export-button').addEventListener('click', async () => {
     try {
-      const bytes = await app.worker.exportWeights();
+      const bytes = await appRef.worker.exportWeights();
       const link = document.createElement('a');
       link.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-      link.download = `mixvae-k${app.model.config.components}-d${app.model.config.latent_dim}.safetensors`;
+      link.download = `mixvae-k${appRef.model.config.components}-d${appRef.model.config.latent_dim}.safetensors`;
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
     } catch (error) {
@@ -96,9 +137,9 @@ async function main(): Promise<void> {
     if (!file) return;
     try {
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const model = await app.worker.loadWeights(bytes, file.name);
+      const model = await appRef.worker.loadWeights(bytes, file.name);
       clearError();
-      modelChanged(app, model, 'loaded');
+      modelChanged(appRef, model, 'loaded');
     } catch (error) {
       showError(`${file.name} was not loaded: ${messageOf(error)}. The model in use is unchanged.`);
     } finally {

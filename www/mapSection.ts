@@ -79,6 +79,8 @@ export function setupMapSection(app: App): MapSection {
   function paint(): void {
     const map = app.map;
     if (!map) return;
+    // "True digit" only means something when the digits came with labels.
+    colourBy.querySelector<HTMLOptionElement>('option[value=label]')!.disabled = !map.labels;
     const byLabel = colourBy.value === 'label' && map.labels;
     const groups = byLabel ? 10 : app.model.config.components;
     const points: number[][][] = Array.from({ length: groups }, () => []);

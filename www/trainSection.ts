@@ -7,7 +7,7 @@ import { autoResize, colour, echarts } from './charts';
 import type { DownloadProgress } from './data';
 import type { MapSection } from './mapSection';
 import { byId, messageOf, percent, seconds, showError } from './ui';
-import type { ChunkReport, TrainSettings } from './worker';
+import type { ChunkReport, TrainProgress, TrainSettings } from './worker';
 
 const TERMS = ['total', 'reconstruction', 'kl_z', 'kl_y', 'anchor'] as const;
 const TERM_NAMES: Record<(typeof TERMS)[number], string> = {
@@ -22,7 +22,15 @@ const STEPS_PER_POINT = 10;
 
 type State = 'idle' | 'loading' | 'running' | 'paused';
 
-export function setupTrainSection(app: App, map: MapSection): void {
+export interface TrainSection {
+  /** Training is under way (or being set up). */
+  isRunning(): boolean;
+  /** Offers to resume a run saved in this browser (after a reload or a worker restart);
+   *  `resumeNow` resumes it at once. */
+  offerSaved(saved: TrainProgress | null, resumeNow: boolean): void;
+}
+
+export function setupTrainSection(app: App, map: MapSection): TrainSection {
   const trainButton = byId<HTMLButtonElement>('train-button');
   const pauseButton = byId<HTMLButtonElement>('pause-button');
   const progress = byId<HTMLProgressElement>('train-progress');
@@ -37,6 +45,9 @@ export function setupTrainSection(app: App, map: MapSection): void {
   let pending: number[] = [];
   let pendingCount = 0;
   let stepsDone = 0;
+  let stepsThisSession = 0;
+  /** The run in the worker is not started yet: resuming means loading the saved one. */
+  let resumeFromSave = false;
   let startedAt = 0;
   let activeMs = 0;
 
@@ -62,6 +73,13 @@ export function setupTrainSection(app: App, map: MapSection): void {
       init_sample: value('init_sample'),
       seed: value('seed'),
     };
+  }
+
+  function fillForm(s: TrainSettings): void {
+    for (const [name, value] of Object.entries(s)) {
+      const input = form.elements.namedItem(name) as HTMLInputElement | null;
+      if (input) input.value = String(value);
+    }
   }
 
   function totalSteps(s: TrainSettings, stepsPerEpoch: number): number {
@@ -93,7 +111,9 @@ export function setupTrainSection(app: App, map: MapSection): void {
     activeMs += now - startedAt;
     startedAt = now;
     for (const step of report.steps) {
-      stepsDone += 1;
+      // Steps of the whole run, also when it was resumed after a reload.
+      stepsDone = step.epoch * step.steps_per_epoch + step.step + 1;
+      stepsThisSession += 1;
       const values = TERMS.map((t) => step.terms[t]);
       pending = pending.length ? pending.map((v, i) => v + values[i]) : values;
       pendingCount += 1;
@@ -118,7 +138,7 @@ export function setupTrainSection(app: App, map: MapSection): void {
       const total = totalSteps(settings, last.steps_per_epoch);
       progress.max = total;
       progress.value = stepsDone;
-      const left = ((total - stepsDone) * activeMs) / Math.max(stepsDone, 1) / 1000;
+      const left = ((total - stepsDone) * activeMs) / Math.max(stepsThisSession, 1) / 1000;
       status.textContent = `Epoch ${last.epoch + 1} of ${last.total_epochs} (${last.stage.toLowerCase()}) · step ${last.step + 1} of ${last.steps_per_epoch} · about ${seconds(left)} left`;
     }
     if (report.initialising_next) status.textContent = 'Grouping the codes (t-SNE, then k-means) to place the mixture…';
@@ -148,12 +168,12 @@ export function setupTrainSection(app: App, map: MapSection): void {
       const outcome = await app.worker.trainRun(Comlink.proxy(onChunk));
       if (outcome === 'finished') {
         setState('idle');
-        status.textContent = `Done: ${stepsDone} steps in ${seconds(activeMs / 1000)}.`;
+        status.textContent = `Done: ${stepsDone} steps (${seconds(activeMs / 1000)} in this visit).`;
         progress.value = progress.max;
         modelChanged(app, await app.worker.info(), 'loaded');
       } else {
         setState('paused');
-        status.textContent = `Paused after ${stepsDone} steps.`;
+        status.textContent = `Paused after ${stepsDone} steps; saved in this browser.`;
       }
     } catch (error) {
       setState('paused');
@@ -163,18 +183,38 @@ export function setupTrainSection(app: App, map: MapSection): void {
     }
   }
 
+  async function loadTrainingData(): Promise<void> {
+    status.textContent = 'Loading the training digits…';
+    await app.worker.loadTrainSet(
+      Comlink.proxy((p: DownloadProgress) => {
+        progress.max = p.total ?? 1;
+        progress.value = p.loaded;
+        status.textContent = `Loading the 60,000 training digits: ${(p.loaded / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}`;
+      }),
+    );
+  }
+
+  /** Resumes the run saved with the model in this browser. */
+  async function resumeSaved(): Promise<void> {
+    setState('loading');
+    try {
+      await loadTrainingData();
+      await map.ensureTestSet();
+      modelChanged(app, await app.worker.trainResume(), 'loaded');
+      resumeFromSave = false;
+      await run();
+    } catch (error) {
+      setState('paused');
+      showError(`Training could not resume: ${messageOf(error)}`);
+      status.textContent = 'The saved run could not resume.';
+    }
+  }
+
   async function start(): Promise<void> {
     setState('loading');
     try {
       settings = readSettings();
-      status.textContent = 'Loading the training digits…';
-      await app.worker.loadTrainSet(
-        Comlink.proxy((p: DownloadProgress) => {
-          progress.max = p.total ?? 1;
-          progress.value = p.loaded;
-          status.textContent = `Loading the 60,000 training digits: ${(p.loaded / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}`;
-        }),
-      );
+      await loadTrainingData();
       await map.ensureTestSet();
       const model = await app.worker.trainBegin(settings);
       curves = {};
@@ -183,7 +223,9 @@ export function setupTrainSection(app: App, map: MapSection): void {
       pending = [];
       pendingCount = 0;
       stepsDone = 0;
+      stepsThisSession = 0;
       activeMs = 0;
+      resumeFromSave = false;
       progress.value = 0;
       byId('epoch-table').querySelector('tbody')!.replaceChildren();
       drawCurves();
@@ -199,7 +241,7 @@ export function setupTrainSection(app: App, map: MapSection): void {
   trainButton.addEventListener('click', () => void start());
   pauseButton.addEventListener('click', () => {
     if (state === 'running') void app.worker.pause();
-    else if (state === 'paused') void run();
+    else if (state === 'paused') void (resumeFromSave ? resumeSaved() : run());
   });
   byId('reset-button').addEventListener('click', async () => {
     try {
@@ -213,4 +255,22 @@ export function setupTrainSection(app: App, map: MapSection): void {
   });
   drawCurves();
   setState('idle');
+
+  return {
+    isRunning: () => state === 'running' || state === 'loading',
+    offerSaved(saved: TrainProgress | null, resumeNow: boolean): void {
+      if (!saved || saved.epochs_done >= saved.total_epochs) {
+        setState('idle');
+        return;
+      }
+      settings = saved.settings;
+      fillForm(saved.settings);
+      resumeFromSave = true;
+      setState('paused');
+      status.textContent = `A run saved in this browser stopped in epoch ${saved.epochs_done + 1} of ${saved.total_epochs} (step ${saved.steps_done}): Resume goes on from there.`;
+      status.dataset.savedEpoch = String(saved.epochs_done);
+      status.dataset.savedStep = String(saved.steps_done);
+      if (resumeNow) void resumeSaved();
+    },
+  };
 }

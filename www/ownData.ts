@@ -1,0 +1,86 @@
+// The user's own data: IDX files (images, and labels if they have them; gzipped or not) chosen
+// with the file picker or dropped on the panel, for instance Fashion-MNIST. The core checks them
+// in full (magic numbers, sizes, counts) before anything changes; then the map shows them and
+// training uses them. Scores that need labels appear only when labels came with the images.
+import { modelChanged, type App } from './app';
+import { byId, clearError, messageOf, showError } from './ui';
+
+const IMAGES_MAGIC = 0x00000803;
+const LABELS_MAGIC = 0x00000801;
+const GZIP = [0x1f, 0x8b];
+
+async function bytesOf(file: File): Promise<Uint8Array> {
+  const raw = new Uint8Array(await file.arrayBuffer());
+  if (raw[0] !== GZIP[0] || raw[1] !== GZIP[1]) return raw;
+  try {
+    const stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (error) {
+    throw new Error(`${file.name} looks gzipped but does not unpack (${messageOf(error)})`);
+  }
+}
+
+const magicOf = (bytes: Uint8Array) =>
+  bytes.length >= 4 ? new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) : -1;
+
+/** Sorts the files into one image file and at most one label file, by their IDX magic number. */
+export async function readIdxFiles(files: File[]): Promise<{ images: Uint8Array; labels: Uint8Array | null; names: string[] }> {
+  let images: Uint8Array | null = null;
+  let labels: Uint8Array | null = null;
+  const names: string[] = [];
+  for (const file of files) {
+    const bytes = await bytesOf(file);
+    const magic = magicOf(bytes);
+    if (magic === IMAGES_MAGIC) {
+      if (images) throw new Error('more than one image file: choose one, and its label file if you have it');
+      images = bytes;
+    } else if (magic === LABELS_MAGIC) {
+      if (labels) throw new Error('more than one label file');
+      labels = bytes;
+    } else {
+      throw new Error(`${file.name} is not an IDX image or label file (its first bytes are not 00 00 08 03 or 00 00 08 01)`);
+    }
+    names.push(file.name);
+  }
+  if (!images) throw new Error('no IDX image file among them (a label file alone is not enough)');
+  return { images, labels, names };
+}
+
+export function setupOwnData(app: App): void {
+  const panel = byId('own-data');
+  const input = byId<HTMLInputElement>('idx-input');
+  const source = byId('data-source');
+
+  async function use(files: File[]): Promise<void> {
+    if (files.length === 0) return;
+    const title = files.map((f) => f.name).join(', ');
+    source.textContent = `Checking ${title}…`;
+    try {
+      const { images, labels, names } = await readIdxFiles(files);
+      const loaded = await app.worker.useOwnData(images, labels ?? undefined);
+      clearError();
+      app.testImages = loaded.pixels;
+      panel.dataset.count = String(loaded.count);
+      panel.dataset.labelled = String(loaded.labelled);
+      source.textContent = `Data: ${names.join(' + ')}: ${loaded.count.toLocaleString()} images${loaded.labelled ? ' with labels' : ', no labels (so no accuracy)'}, on the map and for training.`;
+      modelChanged(app, loaded.model, 'loaded');
+    } catch (error) {
+      showError(`${title} not used: ${messageOf(error)}. The data in use is unchanged.`);
+      source.textContent = panel.dataset.count ? `Data: your files (${panel.dataset.count} images).` : 'Data: MNIST.';
+    } finally {
+      input.value = '';
+    }
+  }
+
+  input.addEventListener('change', () => void use([...(input.files ?? [])]));
+  panel.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    panel.classList.add('dropping');
+  });
+  panel.addEventListener('dragleave', () => panel.classList.remove('dropping'));
+  panel.addEventListener('drop', (event) => {
+    event.preventDefault();
+    panel.classList.remove('dropping');
+    void use([...(event.dataTransfer?.files ?? [])]);
+  });
+}
