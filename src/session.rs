@@ -225,7 +225,16 @@ impl Session {
         let (model, config) = from_safetensors_bytes(weights, &device)?;
         let majority = if majority.len() == config.components { majority } else { vec![None; config.components] };
         let info = ModelInfo { config, source: source.into(), scores, majority };
-        Ok(Self { device, model, info, test: None, train: None, encoded_test: None, trainer: None, train_settings: None })
+        Ok(Self {
+            device,
+            model,
+            info,
+            test: None,
+            train: None,
+            encoded_test: None,
+            trainer: None,
+            train_settings: None,
+        })
     }
 
     pub fn info(&self) -> &ModelInfo {

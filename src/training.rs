@@ -288,7 +288,10 @@ impl Trainer {
         }
         let anchored_epochs_left =
             epochs_done < trainer.config.pretrain_epochs + trainer.config.effective_anchor_epochs();
-        let needs_anchors = epochs_done > trainer.config.pretrain_epochs && anchored_epochs_left;
+        // The mixture is placed (and the groups made) as the first epoch after pretraining starts.
+        let pretrain = trainer.config.pretrain_epochs;
+        let placed = epochs_done > pretrain || (epochs_done == pretrain && steps_done > 0);
+        let needs_anchors = placed && anchored_epochs_left;
         match &anchors {
             Some(groups) if groups.len() != data_len || groups.iter().any(|&g| g >= k) => {
                 return Err(TrainError::Config(ConfigError("the saved groups do not fit the training data".into())));

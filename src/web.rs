@@ -16,7 +16,9 @@ use wasm_bindgen::prelude::*;
 use crate::bench::Throughput;
 use crate::data::Dataset;
 use crate::metrics::Scores;
-use crate::session::{ChunkReport, Classification, Encoding, Majority, MapView, ModelInfo, Session, TrainProgress, TrainSettings};
+use crate::session::{
+    ChunkReport, Classification, Encoding, Majority, MapView, ModelInfo, Session, TrainProgress, TrainSettings,
+};
 use crate::training::StepProfile;
 
 /// The part of a model's summary file (`mixvae.json`, written by `mixvae export`) the page uses.
