@@ -449,6 +449,7 @@ impl Session {
         &mut self,
         progress: &TrainProgress,
         anchors: Option<Vec<u32>>,
+        optimizer: Option<Vec<u8>>,
     ) -> Result<&ModelInfo, SessionError> {
         let config = progress.settings.to_config()?;
         let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
@@ -462,6 +463,7 @@ impl Session {
             progress.epochs_done,
             progress.steps_done,
             anchors,
+            optimizer.as_deref(),
         )?;
         self.trainer = Some(trainer);
         self.train_settings = Some(progress.settings.clone());
@@ -478,6 +480,16 @@ impl Session {
             steps_done: trainer.steps_done_in_epoch(),
             total_epochs: trainer.config().total_epochs(),
         })
+    }
+
+    /// Adam's state of the run (see [`Trainer::optimizer_state`]); `None` without a run, and on
+    /// WebGPU, whose state cannot be read synchronously. Native only in practice: the wasm build
+    /// cannot load it back (burn puts a loaded optimizer state on the default device, WebGPU).
+    pub fn train_optimizer_state(&self) -> Result<Option<Vec<u8>>, SessionError> {
+        match &self.trainer {
+            Some(trainer) if self.device == Device::flex() => Ok(Some(trainer.optimizer_state()?)),
+            _ => Ok(None),
+        }
     }
 
     /// The training digits' groups of the run, once the mixture has been initialised.

@@ -15,9 +15,9 @@
 use std::ops::ControlFlow;
 
 use burn::config::Config;
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
@@ -205,6 +205,8 @@ pub enum TrainError {
         .terms.total, .terms.reconstruction, .terms.kl_z, .terms.kl_y, .terms.anchor, .epoch + 1, .step + 1
     )]
     NonFinite { epoch: usize, step: usize, terms: TermValues },
+    #[error("the optimizer state: {0}")]
+    OptimizerState(String),
 }
 
 /// A training run in progress: model, optimizer and position. Drive it with
@@ -256,10 +258,10 @@ impl Trainer {
     }
 
     /// A run resumed after `epochs_done` whole epochs and `steps_done` steps of the next, from
-    /// `weights` (a SafeTensors file of the
-    /// model as it was then, checked as every weights file is) and, in or after the anchor stage, each training digit's group. The batch order
-    /// continues as the original run's would have; Adam's moments start afresh (burn keys them by
-    /// parameter ids, which a model loaded from a file does not keep).
+    /// `weights` (a SafeTensors file of the model as it was then, checked as every weights file
+    /// is), in or after the anchor stage each training digit's group, and Adam's state from
+    /// [`Trainer::optimizer_state`] (without it Adam starts afresh). The batch order continues as
+    /// the original run's would have.
     pub fn resume(
         config: TrainingConfig,
         data_len: usize,
@@ -268,10 +270,26 @@ impl Trainer {
         epochs_done: usize,
         steps_done: usize,
         anchors: Option<Vec<usize>>,
+        optimizer: Option<&[u8]>,
     ) -> Result<Self, TrainError> {
         let mut trainer = Self::new(config, data_len, device)?;
-        let (model, _) = from_safetensors_bytes(weights, &trainer.device)
+        let (mut model, _) = from_safetensors_bytes(weights, &trainer.device)
             .map_err(|e| TrainError::Config(ConfigError(format!("the saved weights: {e}"))))?;
+        if let Some(state) = optimizer {
+            let (ids, record) = split_optimizer_state(state)?;
+            if ids.len() != param_ids(&model).len() {
+                return Err(TrainError::OptimizerState(format!(
+                    "it holds {} parameters, the model {}",
+                    ids.len(),
+                    param_ids(&model).len()
+                )));
+            }
+            model = model.map(&mut IdSetter { ids: &ids, next: 0 });
+            trainer.optimizer = AdamConfig::new()
+                .init()
+                .from_bytes(Bytes::from_bytes_vec(record.to_vec()))
+                .map_err(|e| TrainError::OptimizerState(format!("{e:?}")))?;
+        }
         if epochs_done > trainer.config.total_epochs() {
             return Err(TrainError::Config(ConfigError(format!(
                 "{epochs_done} epochs done, but the run has only {}",
@@ -328,6 +346,22 @@ impl Trainer {
     /// Epochs completed so far.
     pub fn epochs_done(&self) -> usize {
         self.epoch
+    }
+
+    /// Adam's state as bytes, for [`Trainer::resume`]: the parameters' ids in the model's visiting
+    /// order, then burn's optimizer record. burn keys the state by parameter id and a model loaded
+    /// from a weights file gets new ids, so the saved ones travel with it. The state is read
+    /// synchronously: on WebGPU in the browser, where that is not allowed, do not call this.
+    pub fn optimizer_state(&self) -> Result<Vec<u8>, TrainError> {
+        let ids = param_ids(&self.model);
+        let record = self.optimizer.into_bytes().map_err(|e| TrainError::OptimizerState(format!("{e:?}")))?;
+        let mut bytes = Vec::with_capacity(4 + 8 * ids.len() + record.len());
+        bytes.extend((ids.len() as u32).to_le_bytes());
+        for id in ids {
+            bytes.extend(id.to_le_bytes());
+        }
+        bytes.extend_from_slice(&record);
+        Ok(bytes)
     }
 
     /// Steps done of the epoch under way (0 between epochs).
@@ -543,6 +577,47 @@ impl Trainer {
             interrupted,
         }
     }
+}
+
+/// The ids of a model's parameters, in its visiting order.
+fn param_ids(model: &ClusterVae) -> Vec<u64> {
+    struct Ids(Vec<u64>);
+    impl ModuleVisitor for Ids {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(param.id.val());
+        }
+    }
+    let mut ids = Ids(Vec::new());
+    model.visit(&mut ids);
+    ids.0
+}
+
+/// Gives a model's parameters the ids in `ids` (in visiting order).
+struct IdSetter<'a> {
+    ids: &'a [u64],
+    next: usize,
+}
+
+impl ModuleMapper for IdSetter<'_> {
+    fn map_float<const D: usize>(&mut self, mut param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.id = ParamId::from(self.ids[self.next]);
+        self.next += 1;
+        param
+    }
+}
+
+/// The ids and the optimizer record of [`Trainer::optimizer_state`]'s bytes.
+fn split_optimizer_state(bytes: &[u8]) -> Result<(Vec<u64>, &[u8]), TrainError> {
+    let bad = || TrainError::OptimizerState("the saved state is truncated".into());
+    let count = u32::from_le_bytes(bytes.get(..4).ok_or_else(bad)?.try_into().expect("4 bytes")) as usize;
+    let ids_end = count.checked_mul(8).and_then(|n| n.checked_add(4)).ok_or_else(bad)?;
+    let ids = bytes
+        .get(4..ids_end)
+        .ok_or_else(bad)?
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    Ok((ids, &bytes[ids_end..]))
 }
 
 /// Runs `work` on a single thread: bhtsne and linfa sum in parallel, and a sum's order decides

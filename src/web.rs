@@ -180,7 +180,8 @@ impl Engine {
     ) -> Result<Ts<ModelInfo>, JsError> {
         let progress = progress.to_rust().map_err(error)?;
         let mut session = self.session()?;
-        ts(session.train_resume(&progress, anchors).await.map_err(error)?)
+        // Adam restarts: burn loads an optimizer state onto the default device, WebGPU in this build.
+        ts(session.train_resume(&progress, anchors, None).await.map_err(error)?)
     }
 
     /// Where the run stands (`undefined` when none was started).

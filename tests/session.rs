@@ -223,18 +223,23 @@ fn a_saved_run_resumes_where_it_stopped_from_its_weights_and_groups() {
     let anchors = first.train_anchors().expect("the groups exist after pretraining");
     assert_eq!(anchors.len(), 600);
     let weights = block(first.export_weights()).unwrap();
-    // The same random draws (z's noise) for the two steps compared.
+    let adam = first.train_optimizer_state().unwrap().expect("Adam's state on the CPU");
+    // The same random draws (z's noise) for the steps compared.
     Device::flex().seed(99);
     let next_in_first = block(first.train_chunk(|| true)).unwrap().steps[0].clone();
 
-    // A reload: a new session from the saved weights, progress and groups.
-    let mut second = Session::new(Device::flex(), &weights, "saved", None, vec![]).unwrap();
-    second.set_train_set(train.take(600)).unwrap();
-    let missing = block(second.train_resume(&progress, None));
-    assert!(matches!(missing, Err(SessionError::Train(_))), "the anchor stage needs the groups");
-    let short = block(second.train_resume(&progress, Some(anchors[..599].to_vec())));
+    // A reload: a new session from the saved weights, progress, groups and Adam's state.
+    let resumed = |anchors: Option<Vec<u32>>, adam: Option<Vec<u8>>| {
+        let mut session = Session::new(Device::flex(), &weights, "saved", None, vec![]).unwrap();
+        session.set_train_set(train.take(600)).unwrap();
+        block(session.train_resume(&progress, anchors, adam)).map(|_| ()).map(|()| session)
+    };
+    assert!(matches!(resumed(None, None), Err(SessionError::Train(_))), "the anchor stage needs the groups");
+    let short = resumed(Some(anchors[..599].to_vec()), None);
     assert!(matches!(short, Err(SessionError::Train(_))), "groups must fit the data");
-    block(second.train_resume(&progress, Some(anchors.clone()))).unwrap();
+    let truncated = resumed(Some(anchors.clone()), Some(adam[..10].to_vec()));
+    assert!(matches!(truncated, Err(SessionError::Train(_))), "a truncated optimizer state is refused");
+    let mut second = resumed(Some(anchors.clone()), Some(adam.clone())).unwrap();
     assert_eq!(second.train_progress().unwrap().steps_done, 3);
     Device::flex().seed(99);
     let next_in_second = block(second.train_chunk(|| true)).unwrap().steps[0].clone();
@@ -242,6 +247,16 @@ fn a_saved_run_resumes_where_it_stopped_from_its_weights_and_groups() {
     assert_eq!((next_in_second.epoch, next_in_second.step), (next_in_first.epoch, next_in_first.step));
     let (a, b) = (next_in_first.terms.total, next_in_second.terms.total);
     assert!((a - b).abs() < 1e-4 * a.abs(), "loss after resuming {b} vs without a break {a}");
+    // With Adam's state the step moves the weights exactly as without the break; without it,
+    // Adam starts afresh and they go elsewhere.
+    let probe: Vec<f32> = (0..5).flat_map(|i| train.image(i).iter().map(|&p| p as f32 / 255.0)).collect();
+    let codes = |s: &Session| block(s.encode(&probe)).unwrap().means;
+    let gap = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    assert!(gap(&codes(&first), &codes(&second)) < 1e-5, "resumed with Adam's state: the same step");
+    let mut fresh_adam = resumed(Some(anchors.clone()), None).unwrap();
+    Device::flex().seed(99);
+    block(fresh_adam.train_chunk(|| true)).unwrap();
+    assert!(gap(&codes(&first), &codes(&fresh_adam)) > 1e-3, "without it, a different step");
     while second.is_training() {
         block(second.train_chunk(|| false)).unwrap();
     }

@@ -2,6 +2,11 @@
 // (SafeTensors, with the architecture in their metadata), where they came from, and the training
 // run's position (settings, epochs and steps done, each digit's group), so that a reload brings
 // the model back and training resumes where it stopped. Used by the worker.
+//
+// Adam's moments are not kept: burn 0.22 loads an optimizer state onto the default device, which
+// in this wasm build is WebGPU (absent or not started when the page runs on the CPU), and reads it
+// synchronously, which WebGPU in a browser does not allow. A resumed run restarts Adam; natively
+// `Trainer::optimizer_state` / `Trainer::resume` do carry it.
 import { createStore, del, get, set } from 'idb-keyval';
 import type { TrainProgress } from '../pkg/mixvae.js';
 

@@ -70,8 +70,10 @@ async function shippedWeights(): Promise<Uint8Array> {
 
 /** Saves the model in use, with the training run's position if one is under way. */
 async function saveCurrent(source: string): Promise<void> {
-  const [weights, training, anchors] = await serial(async (e) => [await e.exportWeights(), e.trainProgress() ?? null, e.trainAnchors() ?? null] as const);
-  await saveModel({ weights, source, savedAt: Date.now(), training, anchors: anchors ? Uint32Array.from(anchors) : null });
+  const [weights, training, anchors] = await serial(
+    async (e) => [await e.exportWeights(), e.trainProgress() ?? null, e.trainAnchors() ?? null] as const,
+  );
+  await saveModel({ weights, source, savedAt: Date.now(), training, anchors });
 }
 
 /** Loads the saved model into the engine, if there is one. */
@@ -182,7 +184,7 @@ const api = {
     const saved = await loadSaved();
     if (!saved?.training) throw new Error('no saved training run to resume');
     const { training, anchors } = saved;
-    return serial((e) => e.trainResume(training, anchors ? Array.from(anchors) : undefined));
+    return serial((e) => e.trainResume(training, anchors ?? undefined));
   },
 
   /** The saved run's position, if the model in this browser was saved while training. */

@@ -203,6 +203,24 @@ test('a reload during training brings the model back and training resumes where 
   await page.waitForFunction(() => document.querySelector('#train-status').dataset.savedEpoch !== undefined);
   assert.match(await page.textContent('#model-status'), /trained in this browser/);
   assert.equal(await page.getAttribute('#train-status', 'data-saved-epoch'), '1');
+  // What the browser keeps: the weights and the run's position.
+  const saved = await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('mixvae');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const read = open.result.transaction('saved-models').objectStore('saved-models').get('current');
+          read.onsuccess = () => {
+            const r = read.result;
+            resolve({ weights: r.weights.length, epochs: r.training?.epochs_done, settings: r.training?.settings });
+          };
+        };
+      }),
+  );
+  assert.ok(saved.weights > 1_000_000, `saved: ${JSON.stringify(saved)}`);
+  assert.equal(saved.epochs, 1);
+  assert.equal(saved.settings.pretrain_epochs, 2);
   assert.equal(await page.textContent('[data-testid=pause-button]'), 'Resume');
   assert.equal(await page.inputValue('#train-form input[name=pretrain_epochs]'), '2', 'the run\'s settings are back');
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-reloaded-during-training.png` });
