@@ -35,6 +35,19 @@ export function setupMapSection(app: App): MapSection {
   let loading: Promise<boolean> | null = null;
   let drawing: [number, number] | null = null;
   let rendering = false;
+  // The user's drawing is a pin laid over the chart: moving it through ECharts re-ran the whole
+  // 10,000-point chart on every stroke (~60 ms each), and drawing lagged.
+  const pin = Object.assign(document.createElement('div'), { className: 'map-pin', title: 'your drawing' });
+  pin.dataset.testid = 'map-pin';
+  pin.hidden = true;
+  element.parentElement!.append(pin);
+  chart.on('finished', () => placePin()); // after resizes too
+
+  function placePin(): void {
+    const at = drawing && app.map ? chart.convertToPixel({ xAxisIndex: 0, yAxisIndex: 0 }, drawing) : null;
+    pin.hidden = !at;
+    if (at) pin.style.translate = `${element.offsetLeft + at[0]}px ${element.offsetTop + at[1]}px`;
+  }
 
   async function ensureTestSet(): Promise<boolean> {
     if (app.testImages) return true;
@@ -101,15 +114,6 @@ export function setupMapSection(app: App): MapSection {
       itemStyle: { color: colour(g), opacity: 0.7 },
       emphasis: { scale: 3 },
     }));
-    (series as object[]).push({
-      type: 'scatter',
-      name: 'your drawing',
-      data: drawing ? [[drawing[0], drawing[1], -1]] : [],
-      symbol: 'pin',
-      symbolSize: 34,
-      itemStyle: { color: '#111' },
-      z: 10,
-    });
     chart.setOption(
       {
         animation: false,
@@ -119,7 +123,7 @@ export function setupMapSection(app: App): MapSection {
           trigger: 'item',
           formatter: (p: { data: number[]; seriesName: string }) => {
             const index = p.data[2];
-            if (index < 0 || !app.testImages || !app.map) return 'your drawing';
+            if (!app.testImages || !app.map) return '';
             const label = app.map.labels ? ` · true digit ${app.map.labels[index]}` : '';
             return `<img src="${digitDataUrl(app.testImages, index)}" width="56" height="56" style="image-rendering:pixelated"><br>cluster ${app.map.clusters[index]}${label}`;
           },
@@ -130,6 +134,7 @@ export function setupMapSection(app: App): MapSection {
       },
       { notMerge: true },
     );
+    placePin();
   }
 
   function showScores(): void {
@@ -167,7 +172,7 @@ export function setupMapSection(app: App): MapSection {
     ensureTestSet,
     markDrawing(c) {
       drawing = c?.map_position ?? null;
-      if (app.map) paint();
+      placePin();
     },
   };
 }

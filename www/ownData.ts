@@ -54,6 +54,7 @@ export function setupOwnData(app: App): void {
   async function use(files: File[]): Promise<void> {
     if (files.length === 0) return;
     const title = files.map((f) => f.name).join(', ');
+    const before = source.textContent;
     source.textContent = `Checking ${title}…`;
     try {
       const { images, labels, names } = await readIdxFiles(files);
@@ -66,7 +67,7 @@ export function setupOwnData(app: App): void {
       modelChanged(app, loaded.model, 'loaded');
     } catch (error) {
       showError(`${title} not used: ${messageOf(error)}. The data in use is unchanged.`);
-      source.textContent = panel.dataset.count ? `Data: your files (${panel.dataset.count} images).` : 'Data: MNIST.';
+      source.textContent = before;
     } finally {
       input.value = '';
     }

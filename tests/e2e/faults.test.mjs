@@ -146,6 +146,8 @@ test('weights files with the wrong shapes or a NaN are refused, saying why, and 
 test('your own IDX files: a bad one is refused; unlabelled images are mapped without scores and trained on', async () => {
   const { page, errors } = await openPage(browser, server.url);
   const { images, labels } = mnistSubset(300);
+  const mnistText = await page.textContent('[data-testid=data-source]');
+  assert.match(mnistText, /MNIST/);
 
   await page.setInputFiles('[data-testid=idx-input]', file('broken-images.idx', images.subarray(0, 5000)));
   assert.match(await bannerText(page), /broken-images\.idx not used: .*(short|truncated|expected|bytes)/i);
@@ -156,7 +158,7 @@ test('your own IDX files: a bad one is refused; unlabelled images are mapped wit
   await page.setInputFiles('[data-testid=idx-input]', file('notes.txt', Buffer.from('hello, these are not digits')));
   assert.match(await bannerText(page), /notes\.txt is not an IDX/);
   await closeBanner(page);
-  assert.equal(await page.textContent('[data-testid=data-source]'), 'Data: MNIST.');
+  assert.equal(await page.textContent('[data-testid=data-source]'), mnistText, 'the data in use is unchanged');
 
   // Images without labels: the map shows them, nothing that needs labels is shown.
   await page.setInputFiles('[data-testid=idx-input]', file('my-images.idx', images));
