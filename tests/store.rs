@@ -59,9 +59,14 @@ fn truncated_file_is_a_format_error() {
 
 /// Rewrites the config JSON in a SafeTensors header, keeping the tensors.
 fn with_config_json(bytes: &[u8], json: &str) -> Vec<u8> {
+    with_header(bytes, |header| header["__metadata__"][CONFIG_KEY] = json.into())
+}
+
+/// Edits a SafeTensors header (JSON), keeping the tensors' bytes.
+fn with_header(bytes: &[u8], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
     let header_len = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let mut header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + header_len]).unwrap();
-    header["__metadata__"][CONFIG_KEY] = json.into();
+    edit(&mut header);
     let mut new_header = serde_json::to_vec(&header).unwrap();
     while !new_header.len().is_multiple_of(8) {
         new_header.push(b' ');
@@ -81,6 +86,32 @@ fn weights_of_the_wrong_shape_are_refused() {
     let err = from_safetensors_bytes(&with_config_json(&bytes, &claimed), &device).unwrap_err();
     assert!(matches!(err, StoreError::Mismatch(_)), "{err}");
     assert!(err.to_string().contains("prior_means"), "names the tensor: {err}");
+}
+
+#[test]
+fn tensors_of_another_dtype_or_name_are_refused() {
+    let device = Device::flex();
+    let config = small_config();
+    let bytes = to_safetensors_bytes(&model(&config, &device), &config).unwrap();
+    let first_tensor = |header: &serde_json::Value| {
+        header.as_object().unwrap().keys().find(|k| *k != "__metadata__").unwrap().clone()
+    };
+    // Same byte size, another dtype: the file is well formed but not what the model reads.
+    let as_ints = with_header(&bytes, |header| {
+        let name = first_tensor(header);
+        header[&name]["dtype"] = "I32".into();
+    });
+    let err = from_safetensors_bytes(&as_ints, &device).unwrap_err();
+    assert!(matches!(err, StoreError::Mismatch(_)) && err.to_string().contains("expected F32"), "{err}");
+    // A tensor under another name: one missing, one unknown.
+    let renamed = with_header(&bytes, |header| {
+        let name = first_tensor(header);
+        let tensor = header.as_object_mut().unwrap().remove(&name).unwrap();
+        header["stray.weight"] = tensor;
+    });
+    let err = from_safetensors_bytes(&renamed, &device).unwrap_err();
+    assert!(matches!(err, StoreError::Mismatch(_)), "{err}");
+    assert!(err.to_string().contains("stray.weight"), "names the unknown tensor: {err}");
 }
 
 #[test]
