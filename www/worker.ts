@@ -18,6 +18,8 @@ export type { ChunkReport, ModelInfo, TrainProgress, TrainSettings, Classificati
 
 /// How long one training chunk may hold the worker.
 const CHUNK_MS = 120;
+/// A run is also saved this often within an epoch (a save copies the weights out into IndexedDB).
+const SAVE_EVERY_MS = 30_000;
 
 let engine: Engine | null = null;
 let queue: Promise<unknown> = Promise.resolve();
@@ -193,12 +195,16 @@ const api = {
   },
 
   /** Trains until paused, stopped, finished or failed; every chunk goes to `onChunk`. The model
-   *  is saved after every epoch and when the run pauses or finishes. */
+   *  is saved after every epoch, every half minute, and when the run pauses or finishes. */
   async trainRun(onChunk: (report: ChunkReport) => void): Promise<'finished' | 'paused'> {
     pauseRequested = false;
+    let savedAt = performance.now();
     while (!pauseRequested) {
       const report = await serial((e) => e.trainChunk(CHUNK_MS));
-      if (report.epoch || report.finished) await saveCurrent('trained in this browser');
+      if (report.epoch || report.finished || performance.now() - savedAt > SAVE_EVERY_MS) {
+        await saveCurrent('trained in this browser');
+        savedAt = performance.now();
+      }
       onChunk(report);
       if (report.finished) return 'finished';
       // Let queued calls (a drawing, a pause) in before the next chunk.
