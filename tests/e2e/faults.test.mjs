@@ -240,6 +240,37 @@ test('a reload during training brings the model back and training resumes where 
   await page.close();
 });
 
+test('a damaged saved model is reported and the shipped model is used', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.setInputFiles('[data-testid=import-input]', file('mine.safetensors', SHIPPED));
+  await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'));
+  // The record's weights cut short, as a failing disk or an old version of the page might leave them.
+  await page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('mixvae');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const store = open.result.transaction('saved-models', 'readwrite').objectStore('saved-models');
+          const read = store.get('current');
+          read.onsuccess = () => {
+            const record = read.result;
+            store.put({ ...record, weights: record.weights.slice(0, 1000) }, 'current').onsuccess = resolve;
+          };
+        };
+      }),
+  );
+  await page.reload();
+  const message = await bannerText(page);
+  assert.match(message, /saved in this browser could not be loaded .*the shipped model is in use/);
+  assert.match(await page.textContent('#model-status'), /shipped/);
+  await page.click('#error-close');
+  await draw(page, SEVEN);
+  assert.equal((await settledResult(page)).majority, '7');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a NaN loss stops training, keeps the last good weights and says so', async () => {
   const { page, errors } = await openPage(browser, server.url);
   // Adam moves every weight by about the step size: 1e30 overflows within a few steps.
