@@ -16,7 +16,8 @@ export function setupDrawSection(app: App, onResult: (result: Classification | n
   const result = byId('cluster-result');
   const probs = byId<HTMLOListElement>('cluster-probs');
   let prototypes: Float32Array | null = null;
-  let inFlight = false;
+  // The worker a request is in flight on: after a restart, a call on the old worker never returns.
+  let inFlightOn: unknown = null;
   let dirty = false;
   const section: DrawSection = { last: null, refresh: () => request() };
 
@@ -26,7 +27,7 @@ export function setupDrawSection(app: App, onResult: (result: Classification | n
 
   // One request in flight; strokes made meanwhile are sent once it returns.
   function request(): void {
-    if (inFlight) {
+    if (inFlightOn === app.worker) {
       dirty = true;
       return;
     }
@@ -34,17 +35,19 @@ export function setupDrawSection(app: App, onResult: (result: Classification | n
       show(null);
       return;
     }
-    inFlight = true;
+    const worker = app.worker;
+    inFlightOn = worker;
     dirty = false;
     // Marks a result that is not yet the current drawing's (tests wait for it to go).
     result.dataset.pending = 'true';
     const { ink, width, height } = pad.ink();
-    app.worker
+    worker
       .classify(ink, width, height)
       .then((classification) => show(classification))
       .catch((error) => showError(`Could not read the drawing: ${messageOf(error)}`))
       .finally(() => {
-        inFlight = false;
+        if (inFlightOn !== worker) return;
+        inFlightOn = null;
         if (dirty) request();
         else delete result.dataset.pending;
       });

@@ -32,9 +32,12 @@ export function setupMapSection(app: App): MapSection {
   autoResize(chart, element);
   const status = byId('map-status');
   const colourBy = byId<HTMLSelectElement>('map-colour');
+  // Loads and renders in progress, with the worker they run on (a restarted worker's
+  // predecessor never answers, so they start over on the new one).
   let loading: Promise<boolean> | null = null;
+  let loadingOn: unknown = null;
   let drawing: [number, number] | null = null;
-  let rendering = false;
+  let renderingOn: unknown = null;
   // The user's drawing is a pin laid over the chart: moving it through ECharts re-ran the whole
   // 10,000-point chart on every stroke (~60 ms each), and drawing lagged.
   const pin = Object.assign(document.createElement('div'), { className: 'map-pin', title: 'your drawing' });
@@ -51,6 +54,8 @@ export function setupMapSection(app: App): MapSection {
 
   async function ensureTestSet(): Promise<boolean> {
     if (app.testImages) return true;
+    if (loadingOn !== app.worker) loading = null;
+    loadingOn = app.worker;
     loading ??= (async () => {
       try {
         const { model, images } = await app.worker.loadTestSet(
@@ -72,8 +77,9 @@ export function setupMapSection(app: App): MapSection {
   }
 
   async function render(): Promise<void> {
-    if (rendering || !(await ensureTestSet())) return;
-    rendering = true;
+    if (renderingOn === app.worker || !(await ensureTestSet())) return;
+    const worker = app.worker;
+    renderingOn = worker;
     try {
       app.map ??= await app.worker.latentMap();
       paint();
@@ -85,7 +91,7 @@ export function setupMapSection(app: App): MapSection {
     } catch (error) {
       showError(`Could not draw the map: ${messageOf(error)}`);
     } finally {
-      rendering = false;
+      if (renderingOn === worker) renderingOn = null;
     }
   }
 

@@ -332,14 +332,16 @@ test('a crashed worker is restarted with the saved model', async () => {
   await page.setInputFiles('[data-testid=import-input]', file('mine.safetensors', SHIPPED));
   await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'));
   const worker = page.workers().find((w) => w.url().includes('worker'));
+  await page.click('[data-testid=clear-button]');
   await worker.evaluate(() => setTimeout(() => {
     throw new Error('simulated crash');
   }, 0));
+  // Drawn while the worker dies and restarts: requests on the dead worker never return, and the
+  // drawing must still be answered by the new one.
+  await draw(page, SEVEN);
   assert.match(await bannerText(page), /worker stopped .*simulated crash.*restarted with the model saved/);
   await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.backend);
   await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'), null, { timeout: 60000 });
-  await page.click('[data-testid=clear-button]');
-  await draw(page, SEVEN);
   const result = await settledResult(page);
   assert.equal(result.cluster, before.cluster, 'the restarted model answers as before');
   await page.close();
