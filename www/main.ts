@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   }
 
   /** Replaces the worker (after a fault, or to switch backend) and carries on where it was. */
-  async function restart(backend: BackendChoice, notice: string | null): Promise<void> {
+  async function restart(backend: BackendChoice, notice: string | null, reason?: string): Promise<void> {
     if (!app || restarting) return;
     restarting = true;
     const wasTraining = sections?.train.isRunning() ?? false;
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       current = next;
       app.worker = next.api;
       app.testImages = null;
-      showBackend(next.started.decision.backend, next.started.decision.reason);
+      showBackend(next.started.decision.backend, reason ?? next.started.decision.reason);
       modelChanged(app, next.started.model, 'loaded');
       if (notice) showNotice(notice);
       sections?.train.offerSaved(next.started.restored?.training ?? null, wasTraining);
@@ -79,7 +79,11 @@ async function main(): Promise<void> {
   function onFault(fault: Fault): void {
     if (restarting) return;
     if (fault.kind === 'device-lost') {
-      void restart('cpu', `The GPU stopped working (${fault.message}). The page moved to the CPU and goes on from the model saved in this browser.`);
+      void restart(
+        'cpu',
+        `The GPU stopped working (${fault.message}). The page moved to the CPU and goes on from the model saved in this browser.`,
+        `the GPU device was lost (${fault.message}); the CPU took over until the page is reloaded`,
+      );
     } else {
       void restart(choice, `The model's worker stopped (${fault.message}). It was restarted with the model saved in this browser.`);
     }

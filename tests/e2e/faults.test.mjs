@@ -314,6 +314,7 @@ test('a lost GPU device moves the page to the CPU with the saved model', async (
 
   await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.backend === 'cpu', null, { timeout: 60000 });
   assert.match(await bannerText(page), /GPU stopped working.*moved to the CPU/);
+  assert.match(await page.textContent('#backend-reason'), /GPU device was lost/);
   await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'), null, { timeout: 60000 });
   await page.click('#error-close');
   await page.click('[data-testid=clear-button]');
