@@ -116,9 +116,11 @@ async function main(): Promise<void> {
 
   // Switching backend starts a fresh worker (a WebGPU runtime cannot be swapped in place); the
   // model saved in this browser comes along.
-  choiceSelect.addEventListener('change', () => {
+  choiceSelect.addEventListener('change', async () => {
     choice = choiceSelect.value as BackendChoice;
     localStorage.setItem(CHOICE_KEY, choice);
+    // A run in progress is saved first, so that the new backend goes on from this very step.
+    if (sections?.train.isRunning()) await current.api.saveNow().catch(() => undefined);
     void restart(choice, null);
   });
 

@@ -189,6 +189,9 @@ const api = {
     return serial((e) => e.trainResume(training, anchors ?? undefined));
   },
 
+  /** Saves a run in progress now (between two chunks), e.g. before the page switches backend. */
+  saveNow: () => saveCurrent('trained in this browser'),
+
   /** The saved run's position, if the model in this browser was saved while training. */
   async savedTraining(): Promise<TrainProgress | null> {
     return (await loadSaved())?.training ?? null;

@@ -240,6 +240,25 @@ test('a reload during training brings the model back and training resumes where 
   await page.close();
 });
 
+test('switching backend mid-run carries the run over at the step it had reached', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, epochs: 0 });
+  await page.click('[data-testid=train-button]');
+  const stepOf = (text) => Number(text.match(/step (\d+) of/)?.[1] ?? -1);
+  await page.waitForFunction(() => Number(document.querySelector('#train-status').textContent.match(/step (\d+) of/)?.[1] ?? 0) >= 30, null, { timeout: 60000 });
+  const before = stepOf(await page.textContent('#train-status'));
+  await page.selectOption('#backend-choice', 'cpu');
+  await page.waitForFunction(() => /restarting/.test(document.querySelector('[data-testid=backend-badge]').textContent));
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]').dataset.backend === 'cpu' && !/restarting/.test(document.querySelector('[data-testid=backend-badge]').textContent));
+  // The new worker resumes by itself, from the step saved just before the switch.
+  await page.waitForFunction(() => /^Epoch 1 of 2 .* step \d+ of/.test(document.querySelector('#train-status').textContent), null, { timeout: 60000 });
+  const after = stepOf(await page.textContent('#train-status'));
+  assert.ok(after >= before, `resumed at step ${after}, had reached ${before}`);
+  await page.click('[data-testid=pause-button]');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('a damaged saved model is reported and the shipped model is used', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.setInputFiles('[data-testid=import-input]', file('mine.safetensors', SHIPPED));
