@@ -6,7 +6,7 @@ import type { BackendChoice } from './backend';
 import { setupDrawSection } from './drawSection';
 import { setupGenerateSection } from './generateSection';
 import { setupMapSection } from './mapSection';
-import { setupOwnData } from './ownData';
+import { setupOwnData, type OwnData } from './ownData';
 import { setupTrainSection, type TrainSection } from './trainSection';
 import { byId, clearError, messageOf, percent, showError, showNotice } from './ui';
 import type { Fault, WorkerApi } from './worker';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   choiceSelect.value = choice;
   const dataBase = new URL('data/', document.baseURI).href;
   let restarting = false;
-  let sections: { train: TrainSection } | null = null;
+  let sections: { train: TrainSection; ownData: OwnData } | null = null;
 
   /** A fresh worker on `backend`, with the saved model (or the shipped one) loaded. */
   async function startWorker(backend: BackendChoice): Promise<Running & { started: Started }> {
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
       current = next;
       app.worker = next.api;
       app.testImages = null;
+      sections?.ownData.reset(); // the new worker has MNIST, not the user's files
       showBackend(next.started.decision.backend, reason ?? next.started.decision.reason);
       modelChanged(app, next.started.model, 'loaded');
       if (notice) showNotice(notice);
@@ -110,8 +111,7 @@ async function main(): Promise<void> {
   const mapSection = setupMapSection(app);
   setupDrawSection(app, (c) => mapSection.markDrawing(c));
   setupGenerateSection(app);
-  sections = { train: setupTrainSection(app, mapSection) };
-  setupOwnData(app);
+  sections = { train: setupTrainSection(app, mapSection), ownData: setupOwnData(app) };
   sections.train.offerSaved(started.restored?.training ?? null, false);
 
   // Switching backend starts a fresh worker (a WebGPU runtime cannot be swapped in place); the

@@ -46,10 +46,17 @@ export async function readIdxFiles(files: File[]): Promise<{ images: Uint8Array;
   return { images, labels, names };
 }
 
-export function setupOwnData(app: App): void {
+export interface OwnData {
+  /** Back to MNIST in the panel's words (a restarted worker starts on MNIST). */
+  reset(): void;
+}
+
+export function setupOwnData(app: App): OwnData {
   const panel = byId('own-data');
   const input = byId<HTMLInputElement>('idx-input');
   const source = byId('data-source');
+  const mapSet = byId('map-set');
+  const initial = { source: source.textContent, mapSet: mapSet.textContent };
 
   async function use(files: File[]): Promise<void> {
     if (files.length === 0) return;
@@ -64,6 +71,7 @@ export function setupOwnData(app: App): void {
       panel.dataset.count = String(loaded.count);
       panel.dataset.labelled = String(loaded.labelled);
       source.textContent = `Data: ${names.join(' + ')}: ${loaded.count.toLocaleString()} images${loaded.labelled ? ' with labels' : ', no labels (so no accuracy)'}, on the map and for training.`;
+      mapSet.textContent = `Your ${loaded.count.toLocaleString()} images (${names[0]})`;
       modelChanged(app, loaded.model, 'loaded');
     } catch (error) {
       showError(`${title} not used: ${messageOf(error)}. The data in use is unchanged.`);
@@ -84,4 +92,13 @@ export function setupOwnData(app: App): void {
     panel.classList.remove('dropping');
     void use([...(event.dataTransfer?.files ?? [])]);
   });
+
+  return {
+    reset(): void {
+      source.textContent = initial.source;
+      mapSet.textContent = initial.mapSet;
+      delete panel.dataset.count;
+      delete panel.dataset.labelled;
+    },
+  };
 }

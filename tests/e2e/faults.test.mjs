@@ -167,6 +167,7 @@ test('your own IDX files: a bad one is refused; unlabelled images are mapped wit
   await page.locator('#map').scrollIntoViewIfNeeded();
   await page.waitForFunction(() => /^300 digits/.test(document.querySelector('#map-status').textContent));
   assert.equal(await page.locator('#scores dt').count(), 0, 'no accuracy without labels');
+  assert.match(await page.textContent('#map-set'), /Your 300 images \(my-images\.idx\)/);
   assert.equal(await page.locator('#map-colour option[value=label]').isDisabled(), true);
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-own-data.png` });
 
