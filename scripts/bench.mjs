@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { draw, launch, serveDist, SEVEN } from '../tests/e2e/browser.mjs';
 
@@ -15,7 +16,6 @@ const OUT = join(OUT_DIR, 'bench.json');
 const QUICK = process.env.BENCH_QUICK === '1';
 const TARGET_ACCURACY = 0.9;
 const TRAIN_IMAGES = 60000;
-mkdirSync(OUT_DIR, { recursive: true });
 
 const median = (values) => {
   const s = [...values].sort((a, b) => a - b);
@@ -33,7 +33,7 @@ function nativeBench() {
 }
 
 // ---- the browser ------------------------------------------------------------------------------
-async function workerBench(browser, url, backend) {
+export async function workerBench(browser, url, backend) {
   const software = backend === 'webgpu';
   // Software WebGPU takes seconds per step here: fewer, shorter runs.
   const params = new URLSearchParams(
@@ -184,6 +184,7 @@ function printProfile(name, p) {
 }
 
 async function main() {
+  mkdirSync(OUT_DIR, { recursive: true });
   const native = nativeBench();
   const peak = cpuPeak();
   const server = await serveDist();
@@ -268,7 +269,10 @@ async function main() {
   console.log(`\nJSON: ${OUT}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+// Run as a script (`npm run bench`); scripts/bench-gpu.mjs imports workerBench only.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -33,10 +33,18 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
 fi
 
 # Debian's Chromium and its chromedriver, for the end-to-end and the wasm tests (Playwright drives
-# this browser; it never downloads one).
+# this browser; it never downloads one); and the Vulkan loader with Mesa's software Vulkan
+# (lavapipe), on which the native wgpu tests run where there is no GPU.
+packages=()
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  echo "== apt-get install chromium chromium-driver"
+  packages+=(chromium chromium-driver)
+fi
+if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libvulkan.so.1 '; then
+  packages+=(mesa-vulkan-drivers libvulkan1)
+fi
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "== apt-get install ${packages[*]}"
   SUDO=$([ "$(id -u)" -eq 0 ] && echo "" || echo sudo)
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
 fi

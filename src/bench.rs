@@ -54,9 +54,10 @@ pub fn bench_config(model: ModelConfig, batch_size: usize) -> TrainingConfig {
         .with_batch_size(batch_size)
 }
 
-/// Trains `steps` steps and returns the seconds they took (each step reads its loss back, so the
-/// device is idle when the clock stops).
-async fn timed_steps(trainer: &mut Trainer, data: &Dataset, steps: usize) -> Result<f64, TrainError> {
+/// Trains at least `steps` steps and returns how many it took and the seconds they took. Steps
+/// end at a read-back window's end (see [`crate::training::READBACK_WINDOW`]), so the device is
+/// idle when the clock stops and a run may take a few more steps than asked.
+async fn timed_steps(trainer: &mut Trainer, data: &Dataset, steps: usize) -> Result<(usize, f64), TrainError> {
     let start = Instant::now();
     let mut done = 0;
     while done < steps {
@@ -67,12 +68,12 @@ async fn timed_steps(trainer: &mut Trainer, data: &Dataset, steps: usize) -> Res
             })
             .await?;
     }
-    Ok(start.elapsed().as_secs_f64())
+    Ok((done, start.elapsed().as_secs_f64()))
 }
 
 /// Images per second training the shipped architecture at `batch_size` on `device`: `warmup`
 /// untimed steps (kernels compiled, buffers allocated), then `runs` timed runs of about
-/// `seconds_per_run` each.
+/// `seconds_per_run` each, the loss terms read back every `readback_window` steps.
 pub async fn training_throughput(
     device: &Device,
     data: &Dataset,
@@ -80,16 +81,19 @@ pub async fn training_throughput(
     warmup: usize,
     runs: usize,
     seconds_per_run: f64,
+    readback_window: usize,
 ) -> Result<Throughput, TrainError> {
     let model = ModelConfig::new();
     let mut trainer = Trainer::new(bench_config(model.clone(), batch_size), data.len(), device)?;
+    trainer.set_readback_window(readback_window);
     timed_steps(&mut trainer, data, warmup.max(1)).await?;
-    let one_step = timed_steps(&mut trainer, data, 1).await?;
-    let steps_per_run = ((seconds_per_run / one_step.max(1e-6)).ceil() as usize).clamp(1, 500);
+    let (steps, seconds) = timed_steps(&mut trainer, data, 1).await?;
+    let one_step = seconds / steps as f64;
+    let steps_per_run = ((seconds_per_run / one_step.max(1e-6)).ceil() as usize).clamp(1, 2000);
     let mut images_per_second = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
-        let seconds = timed_steps(&mut trainer, data, steps_per_run).await?;
-        images_per_second.push((steps_per_run * batch_size) as f64 / seconds);
+        let (steps, seconds) = timed_steps(&mut trainer, data, steps_per_run).await?;
+        images_per_second.push((steps * batch_size) as f64 / seconds);
     }
     let median = median(&images_per_second);
     Ok(Throughput {
@@ -99,6 +103,23 @@ pub async fn training_throughput(
         median_images_per_second: median,
         gflops: median * training_flops_per_image(&model) / 1e9,
     })
+}
+
+/// Images per second of the shipped architecture's training steps at `batch_size` on `device`,
+/// quickly, for a page choosing its backend: one read-back window of `steps` steps to warm up
+/// (kernels compiled, buffers allocated), then one of `steps` steps timed. Any digits will do.
+pub async fn quick_training_speed(
+    device: &Device,
+    data: &Dataset,
+    batch_size: usize,
+    steps: usize,
+) -> Result<f64, TrainError> {
+    let steps = steps.max(1);
+    let mut trainer = Trainer::new(bench_config(ModelConfig::new(), batch_size), data.len(), device)?;
+    trainer.set_readback_window(steps);
+    timed_steps(&mut trainer, data, steps).await?;
+    let (done, seconds) = timed_steps(&mut trainer, data, steps).await?;
+    Ok((done * batch_size) as f64 / seconds.max(1e-9))
 }
 
 /// Where the time of `steps` training steps at `batch_size` goes (after `warmup` steps).

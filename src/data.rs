@@ -142,6 +142,12 @@ impl Dataset {
         Ok(Self { pixels, labels })
     }
 
+    /// `count` unlabelled images of a fixed pattern: for timing, where the pixels do not matter.
+    pub fn pattern(count: usize) -> Self {
+        let pixels = (0..count * IMAGE_PIXELS).map(|i| ((i * 37) % 256) as u8).collect();
+        Self { pixels, labels: None }
+    }
+
     /// Reads an image file and its label file from disk.
     pub fn from_idx_files(images: &Path, labels: &Path) -> Result<Self, DataError> {
         let read = |path: &Path| {

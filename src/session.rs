@@ -18,7 +18,9 @@ use crate::metrics::{Scores, majority_labels};
 use crate::model::{ClusterVae, ConfigError, ModelConfig};
 use crate::projection::{LatentMap, ProjectionError, grid_positions};
 use crate::store::{StoreError, copy_to_host, from_safetensors_bytes, to_safetensors_bytes};
-use crate::training::{EpochReport, PriorInit, StepProfile, StepReport, TrainError, Trainer, TrainingConfig};
+use crate::training::{
+    EpochReport, PriorInit, READBACK_WINDOW, StepProfile, StepReport, TrainError, Trainer, TrainingConfig,
+};
 
 #[cfg(target_arch = "wasm32")]
 use tsify::Tsify;
@@ -147,7 +149,35 @@ impl TrainSettings {
         }
     }
 
+    /// The page's bounds, field by field (index.html's Train form has the same min and max for
+    /// the whole numbers; this is the check that holds whatever the page sends).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let whole = [
+            ("Clusters K (components)", self.components as f64, 2.0, 30.0),
+            ("Latent width d (latent_dim)", self.latent_dim as f64, 2.0, 64.0),
+            ("Pretrain epochs (pretrain_epochs)", self.pretrain_epochs as f64, 0.0, 100.0),
+            ("Anchor epochs (anchor_epochs)", self.anchor_epochs as f64, 0.0, 50.0),
+            ("Mixture epochs (epochs)", self.epochs as f64, 0.0, 100.0),
+            ("Batch size (batch_size)", self.batch_size as f64, 8.0, 1024.0),
+            ("Digits grouped (init_sample)", self.init_sample as f64, 100.0, 60000.0),
+            ("Seed (seed)", self.seed as f64, 0.0, 1e6),
+        ];
+        for (field, value, min, max) in whole {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError(format!("{field} is {value}; it must be from {min} to {max}")));
+            }
+        }
+        // Only positive and finite: a step size too large to train is a run that diverges, which
+        // the NaN protection stops (and its end-to-end test provokes this way).
+        let rate = self.learning_rate;
+        if !(rate > 0.0 && rate.is_finite()) {
+            return Err(ConfigError(format!("Learning rate (learning_rate) is {rate}; it must be positive")));
+        }
+        Ok(())
+    }
+
     pub fn to_config(&self) -> Result<TrainingConfig, ConfigError> {
+        self.validate()?;
         let model = ModelConfig::new().with_components(self.components).with_latent_dim(self.latent_dim);
         let config = TrainingConfig::new(model)
             .with_pretrain_epochs(self.pretrain_epochs)
@@ -544,7 +574,22 @@ impl Session {
         seconds_per_run: f64,
     ) -> Result<Throughput, SessionError> {
         let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
-        Ok(bench::training_throughput(&self.device, data, batch_size, warmup, runs, seconds_per_run).await?)
+        Ok(bench::training_throughput(&self.device, data, batch_size, warmup, runs, seconds_per_run, READBACK_WINDOW).await?)
+    }
+
+    /// Training speed on this session's device in images per second (see
+    /// [`bench::quick_training_speed`]), on the training digits if loaded, else on made-up ones:
+    /// the page measures each backend with this before it chooses one.
+    pub async fn measure_training_speed(&self, batch_size: usize, steps: usize) -> Result<f64, SessionError> {
+        let pattern;
+        let data = match &self.train {
+            Some(train) => train,
+            None => {
+                pattern = Dataset::pattern(batch_size * steps.max(1));
+                &pattern
+            }
+        };
+        Ok(bench::quick_training_speed(&self.device, data, batch_size, steps).await?)
     }
 
     /// Where a training step's time goes on this session's device (see [`Trainer::profile_steps`]).

@@ -1,6 +1,7 @@
 //! The wasm-bindgen surface the page's worker calls: a thin shell over [`Session`] that
-//! converts values (structured results cross with serde-wasm-bindgen; tsify writes their
-//! TypeScript types) and turns every error into a JS `Error` with a readable message.
+//! converts values (bulk numbers cross as typed arrays; structured results as JSON through
+//! tsify's "json" mode, which also writes their TypeScript types) and turns every error into a
+//! JS `Error` with a readable message.
 //!
 //! Calls must not overlap: the worker queues them (an overlapping call gets a "busy" error
 //! rather than a panic).
@@ -103,11 +104,6 @@ impl Engine {
         ts(&self.session()?.encode(&images).await.map_err(error)?)
     }
 
-    /// The cluster of each image (`[n, 784]` row-major).
-    pub async fn cluster(&self, images: Vec<f32>) -> Result<Vec<u32>, JsError> {
-        Ok(self.session()?.encode(&images).await.map_err(error)?.clusters)
-    }
-
     /// Decodes latent codes (`[n, d]` row-major): `[n, 784]`.
     pub async fn decode(&self, codes: Vec<f32>) -> Result<Vec<f32>, JsError> {
         self.session()?.decode(&codes).await.map_err(error)
@@ -196,11 +192,6 @@ impl Engine {
         Ok(self.session()?.train_anchors())
     }
 
-    #[wasm_bindgen(js_name = isTraining)]
-    pub fn is_training(&self) -> Result<bool, JsError> {
-        Ok(self.session()?.is_training())
-    }
-
     /// Training throughput at `batchSize` on the training set (benchmarks; the model in use is
     /// untouched: a fresh one is trained).
     #[wasm_bindgen(js_name = benchTraining)]
@@ -213,6 +204,14 @@ impl Engine {
     ) -> Result<Ts<Throughput>, JsError> {
         let session = self.session()?;
         ts(&session.bench_training(batch_size, warmup, runs, seconds_per_run).await.map_err(error)?)
+    }
+
+    /// Training speed on this backend, images per second: `steps` steps at `batchSize` to warm
+    /// up, then `steps` timed (a fresh model is trained; the model in use stays).
+    #[wasm_bindgen(js_name = measureTrainingSpeed)]
+    pub async fn measure_training_speed(&self, batch_size: usize, steps: usize) -> Result<f64, JsError> {
+        let session = self.session()?;
+        session.measure_training_speed(batch_size, steps).await.map_err(error)
     }
 
     /// Where a training step's time goes (benchmarks; a fresh model is trained).

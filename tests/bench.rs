@@ -15,7 +15,7 @@ fn digits(n: usize) -> Dataset {
 #[test]
 fn throughput_counts_the_images_of_its_timed_runs() {
     let data = digits(512);
-    let figures = pollster::block_on(training_throughput(&Device::flex(), &data, 64, 1, 3, 0.05)).unwrap();
+    let figures = pollster::block_on(training_throughput(&Device::flex(), &data, 64, 1, 3, 0.05, 8)).unwrap();
     assert_eq!(figures.batch_size, 64);
     assert_eq!(figures.runs.len(), 3);
     assert!(figures.steps_per_run >= 1);

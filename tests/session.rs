@@ -282,3 +282,34 @@ fn idx_images(data: &Dataset) -> Vec<u8> {
     }
     bytes
 }
+
+#[test]
+fn out_of_range_settings_are_refused_naming_the_field() {
+    let cases: [(&str, fn(&mut TrainSettings)); 5] = [
+        ("Clusters K", |s| s.components = 5000),
+        ("Mixture epochs", |s| s.epochs = 1000),
+        ("Batch size", |s| s.batch_size = 4),
+        ("Learning rate", |s| s.learning_rate = f64::NAN),
+        ("Digits grouped", |s| s.init_sample = 10),
+    ];
+    for (field, spoil) in cases {
+        let mut settings = TrainSettings::page_defaults();
+        spoil(&mut settings);
+        let err = settings.to_config().expect_err(field).to_string();
+        assert!(err.contains(field), "{field}: {err}");
+    }
+    assert!(TrainSettings::page_defaults().to_config().is_ok());
+}
+
+#[test]
+fn fewer_training_images_than_clusters_is_an_error_not_a_panic() {
+    let _turn = TRAINING.lock().unwrap_or_else(|p| p.into_inner());
+    let mut session = shipped();
+    let nine = test_set().take(9);
+    session.set_train_set(nine).unwrap();
+    let settings = TrainSettings { components: 10, ..small_run() };
+    let err = session.train_begin(&settings).err().expect("9 images cannot make 10 groups").to_string();
+    assert!(err.contains("fewer than its K = 10"), "{err}");
+    // The model in use is still the shipped one and still answers.
+    assert_eq!(session.info().source, "shipped");
+}

@@ -170,3 +170,45 @@ fn a_non_finite_loss_stops_training_and_keeps_the_last_good_weights() {
     let values = latents.into_data().try_to_vec::<f32>().unwrap();
     assert!(values.iter().all(|v| v.is_finite()), "the kept weights still give finite outputs: {values:?}");
 }
+
+#[test]
+fn after_a_non_finite_loss_adams_state_is_also_the_epochs_start() {
+    // The terms are read back a window of steps late, after Adam has taken those steps with the
+    // bad gradients: falling back must restore Adam's moments too, or they stay NaN and every
+    // later step with them is NaN, whatever the step size.
+    let data = digits(400);
+    let _guard = one_run_at_a_time();
+    let device = Device::flex();
+    let config = config(1, 3, PriorInit::Random, 5);
+    let mut trainer = Trainer::new(config.clone().with_learning_rate(1e30), data.len(), &device).unwrap();
+    let err = pollster::block_on(trainer.train_epoch(&data, |_| ControlFlow::Continue(()))).expect_err("overflow");
+    assert!(matches!(err, mixvae::training::TrainError::NonFinite { step: 1.., .. }), "{err}");
+    let weights = mixvae::store::to_safetensors_bytes(&trainer.model(), &small_model()).unwrap();
+    let adam = trainer.optimizer_state().unwrap();
+    // The same weights and Adam's state, now with a sane step size, train on.
+    let mut resumed = Trainer::resume(config, data.len(), &device, &weights, 0, 0, None, Some(&adam)).unwrap();
+    let report = pollster::block_on(resumed.train_epoch(&data, |_| ControlFlow::Continue(()))).unwrap();
+    assert!(report.mean_terms.total.is_finite(), "{report:?}");
+}
+
+#[test]
+fn the_read_back_window_changes_nothing_but_the_waits() {
+    let data = digits(300);
+    let run_with = |window: usize| {
+        let _guard = one_run_at_a_time();
+        let mut trainer = Trainer::new(config(1, 1, PriorInit::KMeans, 3), data.len(), &Device::flex()).unwrap();
+        trainer.set_readback_window(window);
+        let mut steps = Vec::new();
+        while !trainer.is_finished() {
+            pollster::block_on(trainer.train_epoch(&data, |s| {
+                steps.push((s.epoch, s.step, s.terms));
+                ControlFlow::Continue(())
+            }))
+            .unwrap();
+        }
+        steps
+    };
+    let every_step = run_with(1);
+    assert_eq!(every_step.len(), 12, "two epochs of 6 steps, each reported once");
+    assert_eq!(run_with(4), every_step);
+}

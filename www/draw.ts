@@ -9,9 +9,12 @@ export class DrawPad {
   private current: Stroke | null = null;
   private readonly context: CanvasRenderingContext2D;
 
+  /** Called after every change of the ink. The pad works from first paint, before the model
+   *  is ready; whoever answers drawings sets this once it can. */
+  onChange: (pad: DrawPad) => void = () => undefined;
+
   constructor(
     private readonly canvas: HTMLCanvasElement,
-    private readonly onChange: (pad: DrawPad) => void,
     private readonly lineWidth = canvas.width / 13,
   ) {
     this.context = canvas.getContext('2d', { willReadFrequently: true })!;

@@ -1,7 +1,7 @@
 // Draw: the pad, and live as the user draws the cluster, every cluster's probability, the
 // reconstruction, the cluster's centre and (once the test digits are loaded) its typical digits.
 import type { App } from './app';
-import { DrawPad } from './draw';
+import type { DrawPad } from './draw';
 import { drawDigit, drawDigitGrid, IMAGE_PIXELS } from './images';
 import { byId, messageOf, percent, showError } from './ui';
 import type { Classification } from './worker';
@@ -12,7 +12,8 @@ export interface DrawSection {
   refresh(): void;
 }
 
-export function setupDrawSection(app: App, onResult: (result: Classification | null) => void): DrawSection {
+/** `pad` was made at first paint (see main.ts) and may already hold ink: it is answered now. */
+export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Classification | null) => void): DrawSection {
   const result = byId('cluster-result');
   const probs = byId<HTMLOListElement>('cluster-probs');
   let prototypes: Float32Array | null = null;
@@ -21,9 +22,7 @@ export function setupDrawSection(app: App, onResult: (result: Classification | n
   let dirty = false;
   const section: DrawSection = { last: null, refresh: () => request() };
 
-  const pad = new DrawPad(byId<HTMLCanvasElement>('draw-canvas'), () => request());
-  byId('clear-button').addEventListener('click', () => pad.clear());
-  byId('undo-button').addEventListener('click', () => pad.undo());
+  pad.onChange = () => request();
 
   // One request in flight; strokes made meanwhile are sent once it returns.
   function request(): void {
@@ -129,6 +128,7 @@ export function setupDrawSection(app: App, onResult: (result: Classification | n
     if (reason !== 'step') void loadPrototypes();
     else request();
   });
+  if (!pad.isEmpty) request(); // ink drawn while the model was loading
   void loadPrototypes();
   return section;
 }

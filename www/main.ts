@@ -2,7 +2,8 @@
 // the four sections. All model work happens in the worker.
 import * as Comlink from 'comlink';
 import { modelChanged, type App } from './app';
-import type { BackendChoice } from './backend';
+import type { BackendChoice, BackendDecision } from './backend';
+import { DrawPad } from './draw';
 import { setupDrawSection } from './drawSection';
 import { setupGenerateSection } from './generateSection';
 import { setupMapSection } from './mapSection';
@@ -20,10 +21,13 @@ interface Running {
   api: Comlink.Remote<WorkerApi>;
 }
 
-function showBackend(backend: string, reason: string): void {
+/** Shows the backend in the header; `measured` is the decision when it followed a measurement. */
+function showBackend(backend: string, reason: string, measured?: BackendDecision): void {
   const badge = byId('backend-badge');
   badge.dataset.backend = backend;
-  badge.textContent = backend === 'webgpu' ? 'WebGPU' : 'CPU (wasm)';
+  badge.textContent = measured?.badge ?? (backend === 'webgpu' ? 'WebGPU' : 'CPU (wasm)');
+  if (measured?.speeds) badge.dataset.measuredAt = String(measured.speeds.measuredAt);
+  else delete badge.dataset.measuredAt;
   badge.title = reason;
   byId('backend-reason').textContent = reason;
 }
@@ -34,7 +38,20 @@ function showModelStatus(app: App): void {
   byId('model-status').textContent = `Model: ${m.source}, K = ${m.config.components}, d = ${m.config.latent_dim}${score}`;
 }
 
+/** The pad takes ink from first paint; what is drawn before the model is ready is kept and
+ *  answered once it is (setupDrawSection). */
+function setupPad(): DrawPad {
+  const pad = new DrawPad(byId<HTMLCanvasElement>('draw-canvas'));
+  byId('clear-button').addEventListener('click', () => pad.clear());
+  byId('undo-button').addEventListener('click', () => pad.undo());
+  pad.onChange = () => {
+    if (!pad.isEmpty) byId('cluster-result').textContent = 'Your drawing is kept: it is answered as soon as the model is ready…';
+  };
+  return pad;
+}
+
 async function main(): Promise<void> {
+  const pad = setupPad();
   byId('error-close').addEventListener('click', clearError);
   const choiceSelect = byId<HTMLSelectElement>('backend-choice');
   let choice = (localStorage.getItem(CHOICE_KEY) as BackendChoice | null) ?? 'auto';
@@ -49,7 +66,8 @@ async function main(): Promise<void> {
     const api = Comlink.wrap<WorkerApi>(worker);
     // An error nothing in the worker caught: the worker cannot be trusted any more.
     worker.addEventListener('error', (event) => onFault({ kind: 'crashed', message: event.message || 'the worker stopped' }));
-    const started = await api.start(backend, dataBase, Comlink.proxy(onFault));
+    const measureFallback = new URLSearchParams(location.search).has('measure-backends');
+    const started = await api.start(backend, dataBase, Comlink.proxy(onFault), measureFallback);
     return { worker, api, started };
   }
 
@@ -66,7 +84,7 @@ async function main(): Promise<void> {
       app.worker = next.api;
       app.testImages = null;
       sections?.ownData.reset(); // the new worker has MNIST, not the user's files
-      showBackend(next.started.decision.backend, reason ?? next.started.decision.reason);
+      showBackend(next.started.decision.backend, reason ?? next.started.decision.reason, reason ? undefined : next.started.decision);
       modelChanged(app, next.started.model, 'loaded');
       if (notice) showNotice(notice);
       sections?.train.offerSaved(next.started.restored?.training ?? null, wasTraining);
@@ -100,7 +118,7 @@ async function main(): Promise<void> {
     byId('model-status').textContent = 'The model could not start.';
     return;
   }
-  showBackend(started.decision.backend, started.decision.reason);
+  showBackend(started.decision.backend, started.decision.reason, started.decision);
   performance.mark('model-ready');
   app = { worker: current.api, model: started.model, testImages: null, map: null, onModelChanged: [] };
   const appRef = app;
@@ -109,7 +127,7 @@ async function main(): Promise<void> {
   if (started.restoreError) showError(started.restoreError);
 
   const mapSection = setupMapSection(app);
-  setupDrawSection(app, (c) => mapSection.markDrawing(c));
+  setupDrawSection(app, pad, (c) => mapSection.markDrawing(c));
   setupGenerateSection(app);
   sections = { train: setupTrainSection(app, mapSection), ownData: setupOwnData(app) };
   sections.train.offerSaved(started.restored?.training ?? null, false);

@@ -2,22 +2,74 @@
 // with the file picker or dropped on the panel, for instance Fashion-MNIST. The core checks them
 // in full (magic numbers, sizes, counts) before anything changes; then the map shows them and
 // training uses them. Scores that need labels appear only when labels came with the images.
+import * as Comlink from 'comlink';
 import { modelChanged, type App } from './app';
 import { byId, clearError, messageOf, showError } from './ui';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
 const GZIP = [0x1f, 0x8b];
+/** The most images a file may hold: MNIST's 70,000 and some room. A file is refused as soon as
+ *  its header claims more, or its bytes (packed, or unpacked as the stream runs) pass the size of
+ *  that many images, so a gzip bomb stops within its first chunks. */
+export const MAX_IMAGES = 100_000;
+const IDX_HEADER = 16;
+const MAX_BYTES = IDX_HEADER + MAX_IMAGES * 28 * 28;
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const LIMIT = `the limit is ${MAX_IMAGES.toLocaleString('en-US')} images of 28 x 28 (${megabytes(MAX_BYTES)})`;
 
-async function bytesOf(file: File): Promise<Uint8Array> {
-  const raw = new Uint8Array(await file.arrayBuffer());
-  if (raw[0] !== GZIP[0] || raw[1] !== GZIP[1]) return raw;
-  try {
-    const stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
-  } catch (error) {
-    throw new Error(`${file.name} looks gzipped but does not unpack (${messageOf(error)})`);
+/** The IDX count in a header's first 8 bytes is too large (images or labels alike). */
+function checkClaimedCount(name: string, head: Uint8Array): void {
+  const view = new DataView(head.buffer, head.byteOffset, 8);
+  const magic = view.getUint32(0);
+  if (magic !== IMAGES_MAGIC && magic !== LABELS_MAGIC) return; // sorted out by readIdxFiles
+  const count = view.getUint32(4);
+  if (count > MAX_IMAGES) throw new Error(`${name} claims ${count.toLocaleString('en-US')} items; ${LIMIT}`);
+}
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
   }
+  return bytes;
+}
+
+/** A file's bytes, gunzipped if gzipped, read as a stream and stopped at the first sign of more
+ *  than MAX_IMAGES. */
+async function bytesOf(file: File): Promise<Uint8Array> {
+  if (file.size > MAX_BYTES) throw new Error(`${file.name} is ${megabytes(file.size)}; ${LIMIT}`);
+  const magic = new Uint8Array(await file.slice(0, 2).arrayBuffer());
+  const gzipped = magic[0] === GZIP[0] && magic[1] === GZIP[1];
+  const stream = gzipped ? file.stream().pipeThrough(new DecompressionStream('gzip')) : file.stream();
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let headChecked = false;
+  try {
+    for (;;) {
+      let part: ReadableStreamReadResult<Uint8Array>;
+      try {
+        part = await reader.read();
+      } catch (error) {
+        throw new Error(`${file.name} looks gzipped but does not unpack (${messageOf(error)})`);
+      }
+      if (part.done) break;
+      total += part.value.length;
+      if (total > MAX_BYTES) throw new Error(`${file.name} unpacks to more than ${megabytes(MAX_BYTES)}; ${LIMIT}`);
+      chunks.push(part.value);
+      if (!headChecked && total >= 8) {
+        checkClaimedCount(file.name, concat(chunks, total).subarray(0, 8));
+        headChecked = true;
+      }
+    }
+  } catch (error) {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  return concat(chunks, total);
 }
 
 const magicOf = (bytes: Uint8Array) =>
@@ -65,7 +117,9 @@ export function setupOwnData(app: App): OwnData {
     source.textContent = `Checking ${title}…`;
     try {
       const { images, labels, names } = await readIdxFiles(files);
-      const loaded = await app.worker.useOwnData(images, labels ?? undefined);
+      const buffers = labels ? [images.buffer, labels.buffer] : [images.buffer];
+      // Transferred, not copied: the worker owns them from here.
+      const loaded = await app.worker.useOwnData(Comlink.transfer(images, buffers), labels ?? undefined);
       clearError();
       app.testImages = loaded.pixels;
       panel.dataset.count = String(loaded.count);

@@ -210,7 +210,24 @@ export function setupTrainSection(app: App, map: MapSection): TrainSection {
     }
   }
 
+  /** The first field the browser finds invalid (empty, out of range, not a whole number), with
+   *  its label and the browser's message; the core checks the values again (TrainSettings). */
+  function invalidField(): string | null {
+    for (const input of form.querySelectorAll('input')) {
+      if (input.checkValidity()) continue;
+      const label = input.closest('label')?.firstChild?.textContent?.trim() ?? input.name;
+      return `${label}: ${input.validationMessage}`;
+    }
+    return null;
+  }
+
   async function start(): Promise<void> {
+    const invalid = invalidField();
+    if (invalid) {
+      form.reportValidity(); // the browser's message beside the field
+      status.textContent = `Not started: ${invalid}`;
+      return;
+    }
     setState('loading');
     try {
       settings = readSettings();

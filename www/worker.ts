@@ -9,7 +9,16 @@ import init, { Engine, type ChunkReport, type ModelInfo, type TrainProgress, typ
 import wasmUrl from '../pkg/mixvae_bg.wasm?url';
 import weightsUrl from './model/mixvae.safetensors?url';
 import shippedSummary from './model/mixvae.json?raw';
-import { chooseBackend, type BackendChoice, type BackendDecision } from './backend';
+import {
+  MEASURE_BATCH,
+  MEASURE_STEPS,
+  chooseBackend,
+  rememberSpeeds,
+  rememberedSpeeds,
+  speedChoice,
+  type BackendChoice,
+  type BackendDecision,
+} from './backend';
 import { fetchDataset, type DownloadProgress } from './data';
 import { watchGpuDevices } from './gpuWatch';
 import { forgetSaved, loadSaved, saveModel } from './persistence';
@@ -86,13 +95,36 @@ async function restoreSaved(): Promise<Restored | null> {
   return { source: saved.source, savedAt: saved.savedAt, training: saved.training };
 }
 
+/** On 'auto' with a WebGPU adapter: the backend that trains faster here, timed once per adapter
+ *  (a few steps on each) and remembered. Returns the engine on it and why it was chosen. */
+async function engineByMeasurement(adapter: string, weights: Uint8Array): Promise<{ engine: Engine; decision: BackendDecision }> {
+  const engines: Partial<Record<'cpu' | 'webgpu', Engine>> = {};
+  let speeds = await rememberedSpeeds(adapter);
+  if (!speeds) {
+    engines.cpu = await Engine.create('cpu', weights, shippedSummary);
+    engines.webgpu = await Engine.create('webgpu', weights, shippedSummary);
+    const cpu = await engines.cpu.measureTrainingSpeed(MEASURE_BATCH, MEASURE_STEPS);
+    const webgpu = await engines.webgpu.measureTrainingSpeed(MEASURE_BATCH, MEASURE_STEPS);
+    speeds = { adapter, batchSize: MEASURE_BATCH, cpu, webgpu, measuredAt: Date.now() };
+    console.info(`[worker] training speed on ${adapter}: WebGPU ${webgpu.toFixed(0)}, CPU ${cpu.toFixed(0)} images/s`);
+    await rememberSpeeds(speeds);
+  }
+  const decision = speedChoice(speeds);
+  const chosen = engines[decision.backend] ?? (await Engine.create(decision.backend, weights, shippedSummary));
+  for (const other of Object.values(engines)) if (other !== chosen) other.free();
+  return { engine: chosen, decision };
+}
+
 const api = {
   /** Starts the backend and loads the saved model (or, without one, the shipped model). `base` is
-   *  the page's data folder URL; `onFault` hears of faults the page must recover from. */
+   *  the page's data folder URL; `onFault` hears of faults the page must recover from. With
+   *  `measureFallback` a software WebGPU adapter is measured against the CPU like a real one
+   *  (the page's `?measure-backends`, for tests on machines without a GPU). */
   async start(
     choice: BackendChoice,
     base: string,
     onFault?: (fault: Fault) => void,
+    measureFallback = false,
   ): Promise<{ decision: BackendDecision; model: ModelInfo; restored: Restored | null; restoreError: string | null }> {
     dataBase = base;
     if (onFault) reportFault = (fault) => void onFault(fault);
@@ -100,10 +132,12 @@ const api = {
     await init({ module_or_path: wasmUrl });
     const weights = await shippedWeights();
     let decision = await chooseBackend(choice);
+    const measure = choice === 'auto' && decision.adapter !== undefined && (!decision.fallback || measureFallback);
     try {
-      engine = await Engine.create(decision.backend, weights, shippedSummary);
+      if (measure && decision.adapter) ({ engine, decision } = await engineByMeasurement(decision.adapter, weights));
+      else engine = await Engine.create(decision.backend, weights, shippedSummary);
     } catch (error) {
-      if (decision.backend !== 'webgpu') throw error;
+      if (decision.backend !== 'webgpu' && !measure) throw error;
       decision = { backend: 'cpu', reason: `WebGPU failed to start (${(error as Error).message}); using the CPU` };
       engine = await Engine.create('cpu', weights, shippedSummary);
     }
@@ -120,7 +154,6 @@ const api = {
   info: () => serial((e) => e.info()),
   classify: (ink: Uint8Array, width: number, height: number) => serial((e) => e.classify(ink, width, height)),
   encode: (images: Float32Array) => serial((e) => e.encode(images)),
-  cluster: (images: Float32Array) => serial((e) => e.cluster(images)),
   decode: (codes: Float32Array) => serial((e) => e.decode(codes)),
   generate: (perComponent: number, seed: number, sameStyle: boolean) =>
     serial((e) => e.generate(perComponent, seed, sameStyle)),

@@ -5,6 +5,7 @@
 // script. Run by `npm test` with the other end-to-end tests.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
 
@@ -190,6 +191,57 @@ test('your own IDX files: a bad one is refused; unlabelled images are mapped wit
   await page.waitForFunction(() => document.querySelector('[data-testid=own-data]').dataset.labelled === 'true');
   assert.match(await page.textContent('[data-testid=data-source]'), /300 images with labels/);
   await page.waitForFunction(() => document.querySelectorAll('#scores dt').length > 0, null, { timeout: 30000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a gzip bomb posing as IDX images is stopped early, and drawings are still answered', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  // Its header claims 2,000,000 images (1.5 GB); the zeros behind it pack to a fraction of that.
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0x803, 0);
+  header.writeUInt32BE(2_000_000, 4);
+  header.writeUInt32BE(28, 8);
+  header.writeUInt32BE(28, 12);
+  const bomb = gzipSync(Buffer.concat([header, Buffer.alloc(200e6)]), { level: 1 });
+  const mnistText = await page.textContent('[data-testid=data-source]');
+  const started = Date.now();
+  await page.setInputFiles('[data-testid=idx-input]', file('bomb.idx.gz', bomb));
+  const text = await bannerText(page);
+  assert.match(text, /bomb\.idx\.gz not used: bomb\.idx\.gz claims 2,000,000 items; the limit is 100,000 images/);
+  assert.ok(Date.now() - started < 10_000, `refused in ${Date.now() - started} ms`);
+  await closeBanner(page);
+  // Unpacking past the limit stops too, whatever the header says.
+  header.writeUInt32BE(1000, 4);
+  const big = gzipSync(Buffer.concat([header, Buffer.alloc(100e6)]), { level: 1 });
+  await page.setInputFiles('[data-testid=idx-input]', file('big.idx.gz', big));
+  assert.match(await bannerText(page), /big\.idx\.gz unpacks to more than 78\.4 MB/);
+  await closeBanner(page);
+  assert.equal(await page.textContent('[data-testid=data-source]'), mnistText, 'the data in use is unchanged');
+  await draw(page, SEVEN);
+  assert.equal((await settledResult(page)).majority, '7');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the Train form refuses an empty, out-of-range or fractional value before anything starts', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const status = () => page.textContent('#train-status');
+  for (const [name, value, label, good] of [
+    ['epochs', '', /^Not started: Mixture epochs: /, '3'],
+    ['components', '5000', /^Not started: Clusters K: /, '10'],
+    ['batch_size', '2.5', /^Not started: Batch size: /, '128'],
+  ]) {
+    await fillTraining(page, { [name]: value });
+    await page.click('[data-testid=train-button]');
+    assert.match(await status(), label, `${name} = "${value}"`);
+    assert.equal(await page.locator(`#train-form input[name=${name}]:invalid`).count(), 1);
+    // Nothing started: no download, the form still open.
+    assert.equal(await page.locator('[data-testid=train-button]').isDisabled(), false);
+    await fillTraining(page, { [name]: good });
+  }
+  await draw(page, SEVEN);
+  assert.equal((await settledResult(page)).majority, '7');
   assert.deepEqual(errors, []);
   await page.close();
 });

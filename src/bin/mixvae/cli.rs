@@ -17,6 +17,8 @@ use mixvae::model::{ClusterVae, ModelConfig};
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
 use mixvae::training::{PriorInit, Stage, Trainer, TrainingConfig};
 
+use crate::backend::BackendArgs;
+
 /// Where the page loads its model from.
 pub const SHIPPED_MODEL: &str = "www/model/mixvae.safetensors";
 
@@ -37,8 +39,9 @@ enum Command {
     Export(ExportArgs),
     /// The two-step baseline: a plain VAE, then k-means on its latent means, scored the same way.
     Baseline(BaselineArgs),
-    /// Native CPU benchmarks: training throughput, a step's profile, encode and generate
-    /// latency, time to 0.90 accuracy (JSON; `npm run bench` runs it beside the browser's).
+    /// Native benchmarks on the CPU or, with --backend wgpu, the GPU: training throughput, a
+    /// step's profile, encode and generate latency, time to 0.90 accuracy (JSON; `npm run bench`
+    /// runs it beside the browser's, `npm run bench:gpu` on wgpu).
     Bench(crate::bench::BenchArgs),
 }
 
@@ -83,6 +86,8 @@ impl ModelArgs {
 struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
+    #[command(flatten)]
+    backend: BackendArgs,
     #[command(flatten)]
     model: ModelArgs,
     /// Epochs of autoencoder pretraining.
@@ -129,6 +134,8 @@ struct TrainArgs {
 struct EvalArgs {
     #[command(flatten)]
     data: DataArgs,
+    #[command(flatten)]
+    backend: BackendArgs,
     #[arg(long, default_value = SHIPPED_MODEL)]
     model: PathBuf,
 }
@@ -149,6 +156,8 @@ struct ExportArgs {
 struct BaselineArgs {
     #[command(flatten)]
     data: DataArgs,
+    #[command(flatten)]
+    backend: BackendArgs,
     #[command(flatten)]
     model: ModelArgs,
     /// Epochs of the plain VAE.
@@ -213,8 +222,11 @@ fn load_data(args: &DataArgs) -> Result<(Dataset, Dataset), String> {
     Ok((train, test))
 }
 
-fn device() -> Device {
-    Device::flex()
+/// The device a command opens; with `--json` the device's name goes to stderr.
+fn open_device(args: &BackendArgs) -> Result<Device, String> {
+    let opened = args.open()?;
+    eprintln!("device: {}", opened.name);
+    Ok(opened.device)
 }
 
 fn bar(len: u64, json: bool) -> ProgressBar {
@@ -280,7 +292,7 @@ fn train_command(args: TrainArgs) -> CliResult {
         .with_prior_init(args.prior_init.into())
         .with_seed(args.model.seed);
     let training_json = serde_json::to_value(&config).expect("config serialises");
-    let device = device();
+    let device = open_device(&args.backend)?;
     let mut trainer = Trainer::new(config, train_set.len(), &device).map_err(|e| e.to_string())?;
     let total_epochs = trainer.config().total_epochs();
     let json = args.data.json;
@@ -402,7 +414,7 @@ fn summarise(
 
 fn eval_command(args: EvalArgs) -> CliResult {
     let (_, test_set) = load_data(&args.data)?;
-    let device = device();
+    let device = open_device(&args.backend)?;
     let (model, _) = load_model(&args.model, &device)?;
     let scores = pollster::block_on(evaluate(&model, &test_set, &device))
         .map_err(|e| e.to_string())?
@@ -419,7 +431,7 @@ fn eval_command(args: EvalArgs) -> CliResult {
 
 fn export_command(args: ExportArgs) -> CliResult {
     let (_, test_set) = load_data(&args.data)?;
-    let device = device();
+    let device = Device::flex();
     let (model, model_config) = load_model(&args.model, &device)?;
     // Keep the training record of the source summary, if there is one.
     let source: Option<ModelSummary> =
@@ -449,7 +461,8 @@ fn baseline_command(args: BaselineArgs) -> CliResult {
     let progress = bar(steps as u64, args.data.json);
     progress.set_prefix("VAE");
     let started = Instant::now();
-    let (_, scores) = pollster::block_on(run_baseline(config, &train_set, &test_set, &device(), |step| {
+    let device = open_device(&args.backend)?;
+    let (_, scores) = pollster::block_on(run_baseline(config, &train_set, &test_set, &device, |step| {
         progress.set_message(format!("loss {:.1}", step.terms.total));
         progress.inc(1);
     }))
