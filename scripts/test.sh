@@ -38,14 +38,6 @@ native() {
   cargo test --release 2>&1 | tee results/native-tests.log
   return "${PIPESTATUS[0]}"
 }
-# The same wgpu agreement tests (tests/wgpu.rs, on Mesa's software Vulkan where there is no GPU)
-# in a build without burn's kernel fusion: the fused default and the unfused build both agree
-# with flex, step by step.
-unfused() {
-  echo "== wgpu tests without fusion (cargo test --release --no-default-features --test wgpu)"
-  cargo test --release --no-default-features --test wgpu 2>&1 | tee results/native-unfused-tests.log
-  return "${PIPESTATUS[0]}"
-}
 count_native() { # count_native LOG STATUS: adds a cargo test log's results to the totals
   local log=$1 code=$2 before=$failed
   while read -r p f; do
@@ -59,10 +51,7 @@ count_native() { # count_native LOG STATUS: adds a cargo test log's results to t
 native_status=0
 timed "native Rust tests" native || native_status=1
 count_native results/native-tests.log $native_status
-unfused_status=0
-timed "wgpu tests without fusion" unfused || unfused_status=1
-count_native results/native-unfused-tests.log $unfused_status
-if [ $native_status -ne 0 ] || [ $unfused_status -ne 0 ]; then status=1; fi
+if [ $native_status -ne 0 ]; then status=1; fi
 
 # The page must build: release wasm (the same training loop runs there), type-checked
 # TypeScript, the bundled static site in dist/.
