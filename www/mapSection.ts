@@ -143,14 +143,17 @@ export function setupMapSection(app: App): MapSection {
     placePin();
   }
 
+  /** A score to 3 places; NaN (a silhouette with one cluster) crosses as JSON's null. */
+  const fixed = (value: number | null) => (value == null || !Number.isFinite(value) ? '–' : value.toFixed(3));
+
   function showScores(): void {
     const s = app.model.scores;
     const rows: [string, string][] = s
       ? [
           ['Accuracy (best match of clusters to digits)', percent(s.accuracy)],
-          ['NMI', s.nmi.toFixed(3)],
-          ['ARI', s.ari.toFixed(3)],
-          ['Silhouette (label-free)', s.silhouette.toFixed(3)],
+          ['NMI', fixed(s.nmi)],
+          ['ARI', fixed(s.ari)],
+          ['Silhouette (label-free)', fixed(s.silhouette)],
           ['Clusters in use', `${s.clusters_used} of ${app.model.config.components}`],
         ]
       : [];

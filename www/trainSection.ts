@@ -155,7 +155,10 @@ export function setupTrainSection(app: App, map: MapSection): TrainSection {
       ];
       row.replaceChildren(...cells.map((text) => Object.assign(document.createElement('td'), { textContent: text })));
       byId('epoch-table').querySelector('tbody')!.append(row);
-      void app.worker.info().then((model) => modelChanged(app, model, 'epoch'));
+      app.worker
+        .info()
+        .then((model) => modelChanged(app, model, 'epoch'))
+        .catch((error) => showError(`Could not read the model after the epoch: ${messageOf(error)}`));
     } else if (report.steps.length) {
       modelChanged(app, app.model, 'step');
     }
@@ -179,7 +182,8 @@ export function setupTrainSection(app: App, map: MapSection): TrainSection {
       setState('paused');
       showError(`Training stopped: ${messageOf(error)}`);
       status.textContent = 'Training stopped; the model keeps its last good weights.';
-      modelChanged(app, await app.worker.info(), 'loaded');
+      // The worker may be the reason (restarted meanwhile): then the restart reports the model.
+      await app.worker.info().then((model) => modelChanged(app, model, 'loaded'), () => undefined);
     }
   }
 

@@ -204,8 +204,8 @@ test('a digit drawn before the model is ready is kept and answered once it is', 
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  // The model's weights (fetched by the worker) arrive late, so the drawing surely comes first.
-  await context.route('**/*.safetensors', async (route) => {
+  // The worker's script and the model's weights arrive late, so the drawing surely comes first.
+  await context.route((url) => /worker[^/]*\.js$|\.safetensors$/.test(url.pathname), async (route) => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await route.continue();
   });
