@@ -13,7 +13,10 @@ export async function fetchDataset(url: string, onProgress?: (p: DownloadProgres
   const response = await fetch(url);
   if (!response.ok || !response.body) throw new Error(`${file} could not be fetched (HTTP ${response.status})`);
   const length = Number(response.headers.get('content-length'));
-  const total = Number.isFinite(length) && length > 0 ? length : null;
+  // With a Content-Encoding the body arrives decoded while Content-Length counts the encoded
+  // bytes: the total is then unknown ("4.2 MB of 1.6 MB" otherwise).
+  const encoded = response.headers.get('content-encoding') !== null;
+  const total = !encoded && Number.isFinite(length) && length > 0 ? length : null;
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
