@@ -27,14 +27,20 @@ export async function fetchDataset(url: string, onProgress?: (p: DownloadProgres
     loaded += value.length;
     onProgress?.({ file, loaded, total });
   }
-  const bytes = new Uint8Array(loaded);
+  const bytes = concatChunks(chunks, loaded);
+  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (!gzipped) return bytes;
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The chunks of a stream, `total` bytes in all, as one array. */
+export function concatChunks(chunks: Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {
     bytes.set(chunk, offset);
     offset += chunk.length;
   }
-  const gzipped = bytes[0] === 0x1f && bytes[1] === 0x8b;
-  if (!gzipped) return bytes;
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  return bytes;
 }

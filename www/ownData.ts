@@ -4,6 +4,7 @@
 // training uses them. Scores that need labels appear only when labels came with the images.
 import * as Comlink from 'comlink';
 import { modelChanged, type App } from './app';
+import { concatChunks } from './data';
 import { byId, clearError, messageOf, showError } from './ui';
 
 const IMAGES_MAGIC = 0x00000803;
@@ -25,16 +26,6 @@ function checkClaimedCount(name: string, head: Uint8Array): void {
   if (magic !== IMAGES_MAGIC && magic !== LABELS_MAGIC) return; // sorted out by readIdxFiles
   const count = view.getUint32(4);
   if (count > MAX_IMAGES) throw new Error(`${name} claims ${count.toLocaleString('en-US')} items; ${LIMIT}`);
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }
 
 /** A file's bytes, gunzipped if gzipped, read as a stream and stopped at the first sign of more
@@ -61,7 +52,7 @@ async function bytesOf(file: File): Promise<Uint8Array> {
       if (total > MAX_BYTES) throw new Error(`${file.name} unpacks to more than ${megabytes(MAX_BYTES)}; ${LIMIT}`);
       chunks.push(part.value);
       if (!headChecked && total >= 8) {
-        checkClaimedCount(file.name, concat(chunks, total).subarray(0, 8));
+        checkClaimedCount(file.name, concatChunks(chunks, total).subarray(0, 8));
         headChecked = true;
       }
     }
@@ -69,7 +60,7 @@ async function bytesOf(file: File): Promise<Uint8Array> {
     await reader.cancel().catch(() => undefined);
     throw error;
   }
-  return concat(chunks, total);
+  return concatChunks(chunks, total);
 }
 
 const magicOf = (bytes: Uint8Array) =>
