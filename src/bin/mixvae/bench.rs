@@ -13,13 +13,13 @@ use mixvae::bench::{
     Throughput, TimeToAccuracy, forward_flops_per_image, median, profile_training_step, time_to_accuracy,
     training_flops_per_image, training_throughput,
 };
-use mixvae::data::{Dataset, IMAGE_SIDE, default_mnist_dir, load_mnist};
+use mixvae::data::{Dataset, IMAGE_SIDE};
 use mixvae::model::ModelConfig;
 use mixvae::session::{Session, TrainSettings};
 use mixvae::training::{READBACK_WINDOW, StepProfile};
 
 use crate::backend::{Backend, BackendArgs, cpu_name};
-use crate::cli::SHIPPED_MODEL;
+use crate::cli::{SHIPPED_MODEL, load_mnist_from};
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -108,8 +108,7 @@ struct NativeBench {
 }
 
 pub fn bench_command(args: BenchArgs) -> Result<(), String> {
-    let dir = args.data_dir.clone().unwrap_or_else(default_mnist_dir);
-    let (train, test) = load_mnist(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (train, test) = load_mnist_from(args.data_dir.as_deref())?;
     let weights = std::fs::read(SHIPPED_MODEL).map_err(|e| format!("{SHIPPED_MODEL}: {e}"))?;
     let opened = args.backend.open()?;
     let device = &opened.device;
@@ -184,7 +183,8 @@ fn device_figures(
         eprintln!("  batch {batch}: {:.0} images/s, {:.1} GFLOP/s", figures.median_images_per_second, figures.gflops);
         training.push(figures);
     }
-    let profile = pollster::block_on(profile_training_step(device, train, 128, 3, args.profile_steps)).map_err(|e| e.to_string())?;
+    let profile = pollster::block_on(profile_training_step(device, train, 128, 3, args.profile_steps))
+        .map_err(|e| e.to_string())?;
 
     let session = Session::new(device.clone(), weights, "shipped", None, vec![]).map_err(|e| e.to_string())?;
     let drawing = drawing_of(test, 0);

