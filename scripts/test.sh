@@ -71,6 +71,19 @@ else
   status=1
 fi
 
+# The page's TypeScript: no promise left floating (oxlint's type-aware rules, .oxlintrc.json).
+lint() {
+  echo "== lint: no floating promises (npm run lint)"
+  npm run --silent lint 2>&1 | tee results/lint.log
+  return "${PIPESTATUS[0]}"
+}
+if timed "lint (TypeScript)" lint; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
+fi
+
 # The core inside the browser: tests/web.rs in a dedicated Worker of headless Chromium, WebGPU
 # (software here) against the CPU backend. Chrome flags are in webdriver.json.
 # Release, with the page build's profile settings (scripts/build.sh): burn for wasm32 compiled

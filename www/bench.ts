@@ -3,9 +3,9 @@
 // decoding a K x 8 grid, training throughput per batch size, and a training step's profile.
 // The result lands in `window.benchResult` (or `window.benchError`).
 import * as Comlink from 'comlink';
-import type { BackendChoice } from './backend';
-import { IMAGE_PIXELS } from './images';
-import type { StepProfile, Throughput, WorkerApi } from './worker';
+import type { BackendChoice } from './worker/backend';
+import { IMAGE_PIXELS } from './shared/images';
+import type { StepProfile, Throughput, WorkerApi } from './worker/worker';
 
 interface Latency {
   samples: number;
@@ -62,7 +62,7 @@ async function run(): Promise<BrowserBench> {
   const batches = (params.get('batches') ?? '64,128,256').split(',').map(Number);
   const [runs, seconds, warmup] = [number('runs', 5), number('seconds', 1), number('warmup', 3)];
 
-  const worker = Comlink.wrap<WorkerApi>(new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' }));
+  const worker = Comlink.wrap<WorkerApi>(new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' }));
   const t0 = performance.now();
   const { decision } = await worker.start(choice, new URL('data/', document.baseURI).href);
   const workerStartMs = performance.now() - t0;

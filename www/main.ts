@@ -1,25 +1,20 @@
-// The page: starts the worker (which picks the backend and loads the shipped model), then wires
-// the four sections. All model work happens in the worker.
-import * as Comlink from 'comlink';
-import { modelChanged, type App } from './app';
-import type { BackendChoice, BackendDecision } from './backend';
-import { DrawPad } from './draw';
-import { setupDrawSection } from './drawSection';
-import { setupGenerateSection } from './generateSection';
-import { setupMapSection } from './mapSection';
-import { setupOwnData, type OwnData } from './ownData';
-import { setupTrainSection, type TrainSection } from './trainSection';
-import { byId, clearError, messageOf, percent, showError, showNotice } from './ui';
-import type { Fault, WorkerApi } from './worker';
-
-type Started = Awaited<ReturnType<WorkerApi['start']>>;
+// The page: starts the worker (which picks the backend and loads the saved or the shipped model),
+// then wires the sections. All model work happens in the worker (www/worker/); the sections are
+// in www/sections/, what they share in www/shared/.
+import { modelChanged, type App } from './shared/app';
+import { DrawPad } from './shared/drawPad';
+import { byId, clearError, detach, messageOf, percent, showError, showFailure, showNotice } from './shared/ui';
+import { startWorker, unavailable, type Started, type WorkerLink } from './shared/workerLink';
+import { setupDrawSection } from './sections/draw';
+import { setupGenerateSection } from './sections/generate';
+import { setupMapSection } from './sections/map';
+import { setupModelFile } from './sections/modelFile';
+import { setupOwnData, type OwnData } from './sections/ownData';
+import { setupTrainSection, type TrainSection } from './sections/train';
+import type { BackendChoice, BackendDecision } from './worker/backend';
+import type { Fault } from './worker/worker';
 
 const CHOICE_KEY = 'mixvae.backend';
-
-interface Running {
-  worker: Worker;
-  api: Comlink.Remote<WorkerApi>;
-}
 
 /** Shows the backend in the header; `measured` is the decision when it followed a measurement. */
 function showBackend(backend: string, reason: string, measured?: BackendDecision): void {
@@ -50,126 +45,121 @@ function setupPad(): DrawPad {
   return pad;
 }
 
+interface Sections {
+  train: TrainSection;
+  ownData: OwnData;
+}
+
+/** Wires every section to the running model. */
+function setupSections(app: App, pad: DrawPad, started: Started): Sections {
+  const mapSection = setupMapSection(app);
+  setupDrawSection(app, pad, (c) => mapSection.markDrawing(c));
+  setupGenerateSection(app);
+  // Import and own data would pull the model or the data from under a run: the train section's
+  // state says when they may be used.
+  let train: TrainSection | null = null;
+  const modelFile = setupModelFile(app, () => train?.dataReplaced('the imported model'));
+  const ownData = setupOwnData(app, () => train?.dataReplaced('your data'));
+  train = setupTrainSection(app, mapSection, (controls) => {
+    modelFile.setEnabled(controls.data);
+    ownData.setEnabled(controls.data);
+  });
+  train.workerStarted(started.restored?.training ?? null, false);
+  return { train, ownData };
+}
+
+/** Keeps one worker running: replaces it after a fault or to switch backend, and carries on
+ *  where the page was (the saved model, a run that was training). */
+class WorkerKeeper {
+  private restarting = false;
+
+  constructor(
+    private readonly app: App,
+    private link: WorkerLink,
+    private readonly sections: () => Sections | null,
+    private choice: () => BackendChoice,
+  ) {}
+
+  onFault = (fault: Fault): void => {
+    if (this.restarting) return;
+    if (fault.kind === 'device-lost') {
+      const lost = `the GPU device was lost (${fault.message}); the CPU took over until the page is reloaded`;
+      const notice = `The GPU stopped working (${fault.message}). The page moved to the CPU and goes on from the model saved in this browser.`;
+      detach(this.restart('cpu', notice, lost), 'The model could not restart');
+    } else {
+      const notice = `The model's worker stopped (${fault.message}). It was restarted with the model saved in this browser.`;
+      detach(this.restart(this.choice(), notice), 'The model could not restart');
+    }
+  };
+
+  /** Switching backend: a run in progress is saved first, so the new backend goes on from this very step. */
+  async switchBackend(): Promise<void> {
+    if (this.sections()?.train.isRunning()) await this.app.worker.saveNow().catch(() => undefined);
+    await this.restart(this.choice(), null);
+  }
+
+  private async restart(backend: BackendChoice, notice: string | null, reason?: string): Promise<void> {
+    if (this.restarting) return;
+    this.restarting = true;
+    const wasTraining = this.sections()?.train.isRunning() ?? false;
+    byId('backend-badge').textContent = 'restarting…';
+    this.link.end();
+    try {
+      const next = await startWorker(backend, this.onFault);
+      this.link = next;
+      this.app.worker = next.api;
+      this.app.testImages = null;
+      this.sections()?.ownData.reset(); // the new worker has MNIST, not the user's files
+      showBackend(next.started.decision.backend, reason ?? next.started.decision.reason, reason ? undefined : next.started.decision);
+      modelChanged(this.app, next.started.model, 'loaded');
+      if (notice) showNotice(notice);
+      this.sections()?.train.workerStarted(next.started.restored?.training ?? null, wasTraining);
+    } catch (error) {
+      // Every later call fails at once with this, rather than waiting on a dead worker.
+      const message = `The model could not restart (${messageOf(error)}); reload the page to try again`;
+      this.app.worker = unavailable(message);
+      this.sections()?.train.workerStarted(null, false);
+      byId('backend-badge').textContent = 'stopped';
+      showError(message);
+    } finally {
+      this.restarting = false;
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const pad = setupPad();
   byId('error-close').addEventListener('click', clearError);
   const choiceSelect = byId<HTMLSelectElement>('backend-choice');
-  let choice = (localStorage.getItem(CHOICE_KEY) as BackendChoice | null) ?? 'auto';
-  choiceSelect.value = choice;
-  const dataBase = new URL('data/', document.baseURI).href;
-  let restarting = false;
-  let sections: { train: TrainSection; ownData: OwnData } | null = null;
+  choiceSelect.value = localStorage.getItem(CHOICE_KEY) ?? 'auto';
+  const choice = () => choiceSelect.value as BackendChoice;
+  let sections: Sections | null = null;
+  let keeper: WorkerKeeper | null = null;
 
-  /** A fresh worker on `backend`, with the saved model (or the shipped one) loaded. */
-  async function startWorker(backend: BackendChoice): Promise<Running & { started: Started }> {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'mixvae' });
-    const api = Comlink.wrap<WorkerApi>(worker);
-    // An error nothing in the worker caught: the worker cannot be trusted any more.
-    worker.addEventListener('error', (event) => onFault({ kind: 'crashed', message: event.message || 'the worker stopped' }));
-    const measureFallback = new URLSearchParams(location.search).has('measure-backends');
-    const started = await api.start(backend, dataBase, Comlink.proxy(onFault), measureFallback);
-    return { worker, api, started };
-  }
-
-  /** Replaces the worker (after a fault, or to switch backend) and carries on where it was. */
-  async function restart(backend: BackendChoice, notice: string | null, reason?: string): Promise<void> {
-    if (!app || restarting) return;
-    restarting = true;
-    const wasTraining = sections?.train.isRunning() ?? false;
-    byId('backend-badge').textContent = 'restarting…';
-    current.worker.terminate();
-    try {
-      const next = await startWorker(backend);
-      current = next;
-      app.worker = next.api;
-      app.testImages = null;
-      sections?.ownData.reset(); // the new worker has MNIST, not the user's files
-      showBackend(next.started.decision.backend, reason ?? next.started.decision.reason, reason ? undefined : next.started.decision);
-      modelChanged(app, next.started.model, 'loaded');
-      if (notice) showNotice(notice);
-      sections?.train.offerSaved(next.started.restored?.training ?? null, wasTraining);
-    } catch (error) {
-      showError(`The model could not restart: ${messageOf(error)}`);
-    } finally {
-      restarting = false;
-    }
-  }
-
-  function onFault(fault: Fault): void {
-    if (restarting) return;
-    if (fault.kind === 'device-lost') {
-      void restart(
-        'cpu',
-        `The GPU stopped working (${fault.message}). The page moved to the CPU and goes on from the model saved in this browser.`,
-        `the GPU device was lost (${fault.message}); the CPU took over until the page is reloaded`,
-      );
-    } else {
-      void restart(choice, `The model's worker stopped (${fault.message}). It was restarted with the model saved in this browser.`);
-    }
-  }
-
-  let app: App | null = null;
-  let current: Running;
-  let started: Started;
+  let first: WorkerLink & { started: Started };
   try {
-    ({ started, ...current } = await startWorker(choice));
+    first = await startWorker(choice(), (fault) => keeper?.onFault(fault));
   } catch (error) {
-    showError(`The model could not start: ${messageOf(error)}`);
+    showFailure('The model could not start', error);
     byId('model-status').textContent = 'The model could not start.';
     return;
   }
+  const { started } = first;
   showBackend(started.decision.backend, started.decision.reason, started.decision);
   performance.mark('model-ready');
-  app = { worker: current.api, model: started.model, testImages: null, map: null, onModelChanged: [] };
-  const appRef = app;
-  app.onModelChanged.push(() => showModelStatus(appRef));
+  const app: App = { worker: first.api, model: started.model, testImages: null, map: null, onModelChanged: [] };
+  keeper = new WorkerKeeper(app, first, () => sections, choice);
+  app.onModelChanged.push(() => showModelStatus(app));
   showModelStatus(app);
   if (started.restoreError) showError(started.restoreError);
-
-  const mapSection = setupMapSection(app);
-  setupDrawSection(app, pad, (c) => mapSection.markDrawing(c));
-  setupGenerateSection(app);
-  sections = { train: setupTrainSection(app, mapSection), ownData: setupOwnData(app) };
-  sections.train.offerSaved(started.restored?.training ?? null, false);
+  sections = setupSections(app, pad, started);
 
   // Switching backend starts a fresh worker (a WebGPU runtime cannot be swapped in place); the
   // model saved in this browser comes along.
-  choiceSelect.addEventListener('change', async () => {
-    choice = choiceSelect.value as BackendChoice;
-    localStorage.setItem(CHOICE_KEY, choice);
-    // A run in progress is saved first, so that the new backend goes on from this very step.
-    if (sections?.train.isRunning()) await current.api.saveNow().catch(() => undefined);
-    void restart(choice, null);
-  });
-
-  byId('export-button').addEventListener('click', async () => {
-    try {
-      const bytes = await appRef.worker.exportWeights();
-      const link = document.createElement('a');
-      link.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-      link.download = `mixvae-k${appRef.model.config.components}-d${appRef.model.config.latent_dim}.safetensors`;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-    } catch (error) {
-      showError(`Could not export the weights: ${messageOf(error)}`);
-    }
-  });
-
-  const importInput = byId<HTMLInputElement>('import-input');
-  importInput.addEventListener('change', async () => {
-    const file = importInput.files?.[0];
-    if (!file) return;
-    try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const model = await appRef.worker.loadWeights(bytes, file.name);
-      clearError();
-      modelChanged(appRef, model, 'loaded');
-    } catch (error) {
-      showError(`${file.name} was not loaded: ${messageOf(error)}. The model in use is unchanged.`);
-    } finally {
-      importInput.value = '';
-    }
+  choiceSelect.addEventListener('change', () => {
+    localStorage.setItem(CHOICE_KEY, choice());
+    detach(keeper.switchBackend(), 'Could not switch backend');
   });
 }
 
-void main();
+detach(main(), 'The page could not start');

@@ -62,6 +62,7 @@ async function closeBanner(page) {
 
 /** Sets the Train form's fields. */
 async function fillTraining(page, values) {
+  await page.locator('#train-form details').evaluate((fold) => (fold.open = true)); // the nine numbers' fold
   for (const [name, value] of Object.entries(values)) await page.fill(`#train-form input[name=${name}]`, String(value));
 }
 
@@ -417,5 +418,54 @@ test('a crashed worker is restarted with the saved model', async () => {
   await page.waitForFunction(() => document.querySelector('#model-status').textContent.includes('mine.safetensors'), null, { timeout: 60000 });
   const result = await settledResult(page);
   assert.equal(result.cluster, before.cluster, 'the restarted model answers as before');
+  await page.close();
+});
+
+test('back to the shipped model mid-run: the run ends first, and a reload finds the shipped model', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, epochs: 0 });
+  await page.click('[data-testid=train-button]');
+  await page.waitForFunction(
+    () => document.querySelector('#train').dataset.state === 'training' && document.querySelector('[data-testid=loss-chart]').dataset.lastLoss,
+    null,
+    { timeout: 180000 },
+  );
+  await page.click('#reset-button');
+  assert.equal(await page.getAttribute('#train', 'data-state'), 'stopping');
+  assert.ok(await page.locator('[data-testid=train-button]').isDisabled(), 'nothing starts while the run ends');
+  await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'Back to the shipped model.', null, { timeout: 60000 });
+  assert.equal(await page.getAttribute('#train', 'data-state'), 'idle');
+  assert.match(await page.textContent('#model-status'), /^Model: shipped/);
+  // The loop's last save came before the saved model was forgotten, not after it.
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
+  assert.match(await page.textContent('#model-status'), /^Model: shipped/);
+  assert.equal(await page.getAttribute('#train-status', 'data-saved-epoch'), null, 'no run is offered');
+  assert.ok(await page.locator('[data-testid=pause-button]').isDisabled());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a worker that cannot restart fails every call with the reason instead of hanging', async () => {
+  const own = await serveDist(); // this test takes its server away
+  const { page } = await openPage(browser, own.url);
+  await draw(page, SEVEN);
+  await settledResult(page);
+  // Nothing can be fetched any more (routing also bypasses the cache), then the worker dies.
+  await page.context().route('**/*', (route) => route.abort());
+  own.stop();
+  const worker = page.workers().find((w) => w.url().includes('worker'));
+  await worker.evaluate(() => setTimeout(() => {
+    throw new Error('simulated crash');
+  }, 0));
+  await page.waitForFunction(() => /could not restart/.test(document.querySelector('#error-text').textContent), null, { timeout: 30000 });
+  assert.match(await page.textContent('#error-text'), /reload the page/);
+  await page.click('#error-close');
+  await page.click('[data-testid=clear-button]');
+  await draw(page, ZERO);
+  // The drawing is answered at once, with the reason, not left waiting.
+  await page.waitForFunction(() => /Could not read the drawing: The model could not restart/.test(document.querySelector('#error-text').textContent), null, {
+    timeout: 5000,
+  });
   await page.close();
 });

@@ -89,10 +89,19 @@ test('the map shows the 10,000 test digits', async () => {
 
 test('training from scratch moves the progress bar and the loss falls', async () => {
   const { page, errors } = await openPage(browser, server.url);
+  assert.match(await page.textContent('[data-testid=train-estimate]'), /^16 epochs: about .*; reaches about 0\.90/);
+  await page.selectOption('[data-testid=train-preset]', 'full');
+  assert.equal(await page.inputValue('input[name=pretrain_epochs]'), '35', 'the full recipe fills the numbers');
+  assert.match(await page.textContent('[data-testid=train-estimate]'), /^51 epochs: .*the shipped model/);
+  await page.click('#train-form summary'); // the nine numbers behind the fold
   for (const [name, value] of Object.entries({ pretrain_epochs: 1, anchor_epochs: 0, epochs: 0 })) {
     await page.fill(`input[name=${name}]`, String(value));
   }
+  assert.equal(await page.inputValue('[data-testid=train-preset]'), 'custom');
   await page.click('[data-testid=train-button]');
+  // While it trains, what would pull the model or the data from under it is disabled.
+  await page.waitForFunction(() => document.querySelector('#train').dataset.state === 'training', null, { timeout: 120000 });
+  for (const id of ['import-input', 'idx-input', 'train-button']) assert.ok(await page.locator(`#${id}`).isDisabled(), `#${id} disabled while training`);
   const progress = page.locator('[data-testid=train-progress]');
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=loss-chart]').dataset.lastLoss) > 0, null, {
     timeout: 120000,
@@ -108,8 +117,11 @@ test('training from scratch moves the progress bar and the loss falls', async ()
   );
   const later = Number(await progress.getAttribute('value'));
   assert.ok(later > first, `progress moved from ${first} to ${later}`);
+  const reconstruction = await page.textContent('[data-testid=loss-terms] [data-term=reconstruction]');
+  assert.ok(Number(reconstruction) > 0, `the reconstruction term's live value is shown (${reconstruction})`);
   await page.click('[data-testid=pause-button]');
   await page.waitForFunction(() => document.querySelector('#train-status').textContent.startsWith('Paused'));
+  assert.equal(await page.locator('#import-input').isDisabled(), false, 'a paused run may be given up for an import');
   await page.locator('#train').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-train.png` });
   assert.deepEqual(errors, []);

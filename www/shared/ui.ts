@@ -8,6 +8,16 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 
 export const percent = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
 
+/** A call cut short because its worker was replaced (after a fault, or to switch backend): the
+ *  new worker takes over, so it is nothing to tell the user. */
+export class WorkerReplaced extends Error {}
+
+/** "What failed: why", in the error banner; a call cut short by a worker's replacement is not shown. */
+export function showFailure(what: string, error: unknown, after = ''): void {
+  if (error instanceof WorkerReplaced) return;
+  showError(`${what}: ${messageOf(error)}${after}`);
+}
+
 export function showError(message: string): void {
   showBanner(message, 'error');
 }
@@ -27,6 +37,12 @@ function showBanner(message: string, kind: 'error' | 'notice'): void {
 
 export function clearError(): void {
   byId('error-banner').hidden = true;
+}
+
+/** Runs work started by an event (a click, a model change) without awaiting it: a failure it did
+ *  not handle itself still reaches the banner, so no rejection is left unheard. */
+export function detach(work: Promise<unknown>, what: string): void {
+  work.catch((error: unknown) => showFailure(what, error));
 }
 
 /** A Comlink error's message without the "Error: " prefix noise. */

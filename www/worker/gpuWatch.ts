@@ -12,7 +12,10 @@ export function watchGpuDevices(onLost: (message: string) => void): void {
   adapterClass.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor) {
     const device = await requestDevice.call(this, descriptor);
     gpuDevices.push(device);
-    void device.lost.then((info) => onLost(info.message || `the GPU device was lost (${info.reason})`));
+    device.lost.then(
+      (info) => onLost(info.message || `the GPU device was lost (${info.reason})`),
+      () => undefined, // `lost` never rejects
+    );
     return device;
   };
   (globalThis as { mixvaeGpuDevices?: GPUDevice[] }).mixvaeGpuDevices = gpuDevices;

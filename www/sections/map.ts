@@ -1,13 +1,13 @@
 // Map: the test digits' latent means on the PCA plane, coloured by cluster or true digit, hover
 // shows the digit, the user's drawing is marked; beside it the plane's grid decoded. The test
 // digits are fetched the first time the map (or training) needs them.
-import type { App } from './app';
-import { autoResize, colour, echarts } from './charts';
-import type { DownloadProgress } from './data';
-import { drawDigitGrid, digitDataUrl } from './images';
-import { byId, messageOf, percent, showError } from './ui';
+import type { App } from '../shared/app';
+import { autoResize, colour, echarts } from '../shared/charts';
+import type { DownloadProgress } from '../worker/download';
+import { drawDigitGrid, digitDataUrl } from '../shared/images';
+import { byId, detach, percent, showFailure } from '../shared/ui';
 import * as Comlink from 'comlink';
-import type { Classification } from './worker';
+import type { Classification } from '../worker/worker';
 
 const WALK_SIDE = 12;
 
@@ -67,7 +67,7 @@ export function setupMapSection(app: App): MapSection {
         status.textContent = 'Encoding the test digits…';
         return true;
       } catch (error) {
-        showError(`Could not load the test digits: ${messageOf(error)}`);
+        showFailure('Could not load the test digits', error);
         status.textContent = 'The test digits could not be loaded.';
         loading = null;
         return false;
@@ -89,7 +89,7 @@ export function setupMapSection(app: App): MapSection {
       const grid = await app.worker.walkMap(WALK_SIDE, WALK_SIDE);
       drawDigitGrid(byId<HTMLCanvasElement>('walk-grid'), grid, WALK_SIDE, WALK_SIDE);
     } catch (error) {
-      showError(`Could not draw the map: ${messageOf(error)}`);
+      showFailure('Could not draw the map', error);
     } finally {
       if (renderingOn === worker) renderingOn = null;
     }
@@ -169,12 +169,12 @@ export function setupMapSection(app: App): MapSection {
   let visible = false;
   new IntersectionObserver((entries) => {
     visible = entries.some((e) => e.isIntersecting);
-    if (visible && !app.map) void render();
+    if (visible && !app.map) detach(render(), 'Could not draw the map');
   }).observe(element);
   app.onModelChanged.push((reason) => {
     if (reason === 'step') return;
     showScores();
-    if (visible || app.testImages) void render();
+    if (visible || app.testImages) detach(render(), 'Could not draw the map');
   });
 
   return {

@@ -1,8 +1,8 @@
 // Generate: one row per mixture component, samples of p(z|y) decoded; resample draws new noise,
 // "same style" keeps one noise per column for every row, so only the component changes.
-import type { App } from './app';
-import { drawDigitGrid } from './images';
-import { byId, messageOf, showError } from './ui';
+import type { App } from '../shared/app';
+import { drawDigitGrid } from '../shared/images';
+import { byId, detach, showFailure } from '../shared/ui';
 
 const PER_COMPONENT = 8;
 
@@ -32,7 +32,7 @@ export function setupGenerateSection(app: App): void {
         }),
       );
     } catch (error) {
-      showError(`Could not generate digits: ${messageOf(error)}`);
+      showFailure('Could not generate digits', error);
     } finally {
       busy = false;
     }
@@ -40,11 +40,11 @@ export function setupGenerateSection(app: App): void {
 
   byId('resample-button').addEventListener('click', () => {
     seed += 1;
-    void render();
+    detach(render(), 'Could not generate digits');
   });
-  sameStyle.addEventListener('change', () => void render());
+  sameStyle.addEventListener('change', () => detach(render(), 'Could not generate digits'));
   app.onModelChanged.push((reason) => {
-    if (reason !== 'step') void render();
+    if (reason !== 'step') detach(render(), 'Could not generate digits');
   });
-  void render();
+  detach(render(), 'Could not generate digits');
 }

@@ -1,10 +1,10 @@
 // Draw: the pad, and live as the user draws the cluster, every cluster's probability, the
 // reconstruction, the cluster's centre and (once the test digits are loaded) its typical digits.
-import type { App } from './app';
-import type { DrawPad } from './draw';
-import { drawDigit, drawDigitGrid, IMAGE_PIXELS } from './images';
-import { byId, messageOf, percent, showError } from './ui';
-import type { Classification } from './worker';
+import type { App } from '../shared/app';
+import type { DrawPad } from '../shared/drawPad';
+import { drawDigit, drawDigitGrid, IMAGE_PIXELS } from '../shared/images';
+import { byId, detach, percent, showFailure } from '../shared/ui';
+import type { Classification } from '../worker/worker';
 
 export interface DrawSection {
   /** The last result, for the map's "your drawing" marker. */
@@ -43,7 +43,7 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
     worker
       .classify(ink, width, height)
       .then((classification) => show(classification))
-      .catch((error) => showError(`Could not read the drawing: ${messageOf(error)}`))
+      .catch((error) => showFailure('Could not read the drawing', error))
       .finally(() => {
         if (inFlightOn !== worker) return;
         inFlightOn = null;
@@ -119,17 +119,17 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
     try {
       prototypes = await app.worker.prototypes();
     } catch (error) {
-      showError(`Could not decode the cluster centres: ${messageOf(error)}`);
+      showFailure('Could not decode the cluster centres', error);
     }
     request();
   }
 
   app.onModelChanged.push((reason) => {
-    if (reason !== 'step') void loadPrototypes();
+    if (reason !== 'step') detach(loadPrototypes(), 'Could not decode the cluster centres');
     else request();
   });
   if (!pad.isEmpty) request(); // ink drawn while the model was loading
-  void loadPrototypes();
+  detach(loadPrototypes(), 'Could not decode the cluster centres');
   return section;
 }
 

@@ -5,10 +5,10 @@
 // at each pause and on import, and restored when the worker starts; faults the page must act on
 // (a lost GPU device, a crashed engine) are reported through the `onFault` callback.
 import * as Comlink from 'comlink';
-import init, { Engine, type ChunkReport, type ModelInfo, type TrainProgress, type TrainSettings } from '../pkg/mixvae.js';
-import wasmUrl from '../pkg/mixvae_bg.wasm?url';
-import weightsUrl from './model/mixvae.safetensors?url';
-import shippedSummary from './model/mixvae.json?raw';
+import init, { Engine, type ChunkReport, type ModelInfo, type TrainProgress, type TrainSettings } from '../../pkg/mixvae.js';
+import wasmUrl from '../../pkg/mixvae_bg.wasm?url';
+import weightsUrl from '../model/mixvae.safetensors?url';
+import shippedSummary from '../model/mixvae.json?raw';
 import {
   MEASURE_BATCH,
   MEASURE_STEPS,
@@ -19,11 +19,11 @@ import {
   type BackendChoice,
   type BackendDecision,
 } from './backend';
-import { fetchDataset, type DownloadProgress } from './data';
+import { fetchDataset, type DownloadProgress } from './download';
 import { watchGpuDevices } from './gpuWatch';
 import { forgetSaved, loadSaved, saveModel } from './persistence';
 
-export type { ChunkReport, ModelInfo, TrainProgress, TrainSettings, Classification, Encoding, MapView, Throughput, StepProfile } from '../pkg/mixvae.js';
+export type { ChunkReport, ModelInfo, TrainProgress, TrainSettings, Classification, Encoding, MapView, Throughput, StepProfile } from '../../pkg/mixvae.js';
 
 /// How long one training chunk may hold the worker.
 const CHUNK_MS = 120;

@@ -1,6 +1,6 @@
 // What the page's sections share: the worker, the model in use, the loaded test digits.
 import type { Remote } from 'comlink';
-import type { MapView, ModelInfo, WorkerApi } from './worker';
+import type { MapView, ModelInfo, WorkerApi } from '../worker/worker';
 
 export interface App {
   worker: Remote<WorkerApi>;

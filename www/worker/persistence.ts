@@ -8,7 +8,7 @@
 // synchronously, which WebGPU in a browser does not allow. A resumed run restarts Adam; natively
 // `Trainer::optimizer_state` / `Trainer::resume` do carry it.
 import { createStore, del, get, set } from 'idb-keyval';
-import type { TrainProgress } from '../pkg/mixvae.js';
+import type { TrainProgress } from '../../pkg/mixvae.js';
 
 export interface SavedModel {
   weights: Uint8Array;

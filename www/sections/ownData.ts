@@ -3,9 +3,9 @@
 // in full (magic numbers, sizes, counts) before anything changes; then the map shows them and
 // training uses them. Scores that need labels appear only when labels came with the images.
 import * as Comlink from 'comlink';
-import { modelChanged, type App } from './app';
-import { concatChunks } from './data';
-import { byId, clearError, messageOf, showError } from './ui';
+import { modelChanged, type App } from '../shared/app';
+import { concatChunks } from '../shared/bytes';
+import { byId, clearError, detach, messageOf, showError, showFailure } from '../shared/ui';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
@@ -92,17 +92,25 @@ export async function readIdxFiles(files: File[]): Promise<{ images: Uint8Array;
 export interface OwnData {
   /** Back to MNIST in the panel's words (a restarted worker starts on MNIST). */
   reset(): void;
+  /** Files are taken only when enabled (not while a run is training on the data in use). */
+  setEnabled(enabled: boolean): void;
 }
 
-export function setupOwnData(app: App): OwnData {
+/** `onReplaced`: the user's data is now the training set (a paused run cannot go on with it). */
+export function setupOwnData(app: App, onReplaced: () => void): OwnData {
   const panel = byId('own-data');
   const input = byId<HTMLInputElement>('idx-input');
+  let enabled = true;
   const source = byId('data-source');
   const mapSet = byId('map-set');
   const initial = { source: source.textContent, mapSet: mapSet.textContent };
 
   async function use(files: File[]): Promise<void> {
     if (files.length === 0) return;
+    if (!enabled) {
+      showError('Your files were not used: a training run is using the data now. Pause it first.');
+      return;
+    }
     const title = files.map((f) => f.name).join(', ');
     const before = source.textContent;
     source.textContent = `Checking ${title}…`;
@@ -118,15 +126,16 @@ export function setupOwnData(app: App): OwnData {
       source.textContent = `Data: ${names.join(' + ')}: ${loaded.count.toLocaleString()} images${loaded.labelled ? ' with labels' : ', no labels (so no accuracy)'}, on the map and for training.`;
       mapSet.textContent = `Your ${loaded.count.toLocaleString()} images (${names[0]})`;
       modelChanged(app, loaded.model, 'loaded');
+      onReplaced();
     } catch (error) {
-      showError(`${title} not used: ${messageOf(error)}. The data in use is unchanged.`);
+      showFailure(`${title} not used`, error, '. The data in use is unchanged.');
       source.textContent = before;
     } finally {
       input.value = '';
     }
   }
 
-  input.addEventListener('change', () => void use([...(input.files ?? [])]));
+  input.addEventListener('change', () => detach(use([...(input.files ?? [])]), 'Your files were not used'));
   panel.addEventListener('dragover', (event) => {
     event.preventDefault();
     panel.classList.add('dropping');
@@ -135,7 +144,7 @@ export function setupOwnData(app: App): OwnData {
   panel.addEventListener('drop', (event) => {
     event.preventDefault();
     panel.classList.remove('dropping');
-    void use([...(event.dataTransfer?.files ?? [])]);
+    detach(use([...(event.dataTransfer?.files ?? [])]), 'Your files were not used');
   });
 
   return {
@@ -144,6 +153,11 @@ export function setupOwnData(app: App): OwnData {
       mapSet.textContent = initial.mapSet;
       delete panel.dataset.count;
       delete panel.dataset.labelled;
+    },
+    setEnabled(next: boolean): void {
+      enabled = next;
+      input.disabled = !next;
+      panel.classList.toggle('disabled', !next);
     },
   };
 }

@@ -1,5 +1,6 @@
 // Dataset files: fetched with progress, gunzipped in the browser (DecompressionStream). A host
 // that already decoded the gzip (Content-Encoding) is detected by the missing gzip magic.
+import { concatChunks } from '../shared/bytes';
 
 export interface DownloadProgress {
   file: string;
@@ -32,15 +33,4 @@ export async function fetchDataset(url: string, onProgress?: (p: DownloadProgres
   if (!gzipped) return bytes;
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
-/** The chunks of a stream, `total` bytes in all, as one array. */
-export function concatChunks(chunks: Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
 }

@@ -1,0 +1,134 @@
+// The Train form: a preset (quick, or the shipped model's full recipe) with what it takes and
+// what it reaches, the nine numbers behind an "advanced" fold, the browser's own checks, and an
+// estimate of the run's length from the speed measured here.
+import { byId, seconds } from '../shared/ui';
+import type { TrainSettings } from '../worker/worker';
+
+/** The numbers a preset sets (the seed stays the user's). */
+type Recipe = Omit<TrainSettings, 'seed'>;
+
+interface Preset {
+  recipe: Recipe;
+  /** What it reaches, measured (README: "Results" and the page recipe's seeds). */
+  reaches: string;
+}
+
+const MODEL = { components: 10, latent_dim: 10, batch_size: 128, learning_rate: 1e-3 };
+
+export const PRESETS: Record<'quick' | 'full', Preset> = {
+  // The core's TrainSettings::page_defaults (a Rust test checks the form starts with them).
+  quick: {
+    recipe: { ...MODEL, pretrain_epochs: 10, anchor_epochs: 3, epochs: 3, init_sample: 5000 },
+    reaches: 'about 0.90 test accuracy (0.82–0.91 over five seeds)',
+  },
+  // The CLI's defaults: the recipe of the shipped model.
+  full: {
+    recipe: { ...MODEL, pretrain_epochs: 35, anchor_epochs: 6, epochs: 10, init_sample: 20000 },
+    reaches: 'the shipped model: 0.940–0.943 test accuracy over three seeds',
+  },
+};
+
+/** Training images per epoch (MNIST's training set). */
+const IMAGES_PER_EPOCH = 60_000;
+/** Until a run here has been timed: the page's CPU worker at batch 128 on the reference machine
+ *  (README, "Speed": 5,723 images/s). */
+const REFERENCE_IMAGES_PER_SECOND = 5_723;
+const SPEED_KEY = 'mixvae.trainImagesPerSecond';
+
+export interface TrainForm {
+  read(): TrainSettings;
+  fill(settings: TrainSettings): void;
+  /** The first field the browser finds invalid, with its label and the browser's message (the
+   *  browser also marks it); null when all are valid. The core checks the values again. */
+  invalid(): string | null;
+  setEnabled(enabled: boolean): void;
+  /** A run here trained at this speed: later estimates use it. */
+  measured(imagesPerSecond: number): void;
+}
+
+export function setupTrainForm(): TrainForm {
+  const form = byId<HTMLFormElement>('train-form');
+  const presetSelect = byId<HTMLSelectElement>('train-preset');
+  const inputs = [...form.querySelectorAll('input')];
+  const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
+
+  function read(): TrainSettings {
+    const value = (name: string) => Number(field(name).value);
+    return {
+      components: value('components'),
+      latent_dim: value('latent_dim'),
+      pretrain_epochs: value('pretrain_epochs'),
+      anchor_epochs: value('anchor_epochs'),
+      epochs: value('epochs'),
+      batch_size: value('batch_size'),
+      learning_rate: value('learning_rate'),
+      init_sample: value('init_sample'),
+      seed: value('seed'),
+    };
+  }
+
+  function fill(settings: Partial<TrainSettings>): void {
+    for (const [name, value] of Object.entries(settings)) {
+      const input = form.elements.namedItem(name) as HTMLInputElement | null;
+      if (input) input.value = String(value);
+    }
+    describe();
+  }
+
+  /** The preset the numbers match, or 'custom'. */
+  function matchingPreset(): string {
+    const now = read();
+    const matches = ([, preset]: [string, Preset]) =>
+      Object.entries(preset.recipe).every(([k, v]) => now[k as keyof TrainSettings] === v);
+    return Object.entries(PRESETS).find(matches)?.[0] ?? 'custom';
+  }
+
+  function describe(): void {
+    presetSelect.value = matchingPreset();
+    const preset = PRESETS[presetSelect.value as keyof typeof PRESETS] as Preset | undefined;
+    byId('train-estimate').textContent = `${estimate(read())}${preset ? `; reaches ${preset.reaches}` : ''}.`;
+  }
+
+  presetSelect.addEventListener('change', () => {
+    const preset = PRESETS[presetSelect.value as keyof typeof PRESETS] as Preset | undefined;
+    if (preset) fill(preset.recipe);
+  });
+  // A number changed by hand: the preset follows the numbers (the select's own input is above).
+  form.addEventListener('input', (event) => {
+    if (event.target !== presetSelect) describe();
+  });
+  describe();
+
+  return {
+    read,
+    fill,
+    invalid(): string | null {
+      const input = inputs.find((i) => !i.checkValidity());
+      if (!input) return null;
+      input.closest('details')?.setAttribute('open', ''); // the browser can only point at a visible field
+      form.reportValidity();
+      const label = input.closest('label')?.firstChild?.textContent?.trim() ?? input.name;
+      return `${label}: ${input.validationMessage}`;
+    },
+    setEnabled(enabled: boolean): void {
+      for (const input of inputs) input.disabled = !enabled;
+      presetSelect.disabled = !enabled;
+    },
+    measured(imagesPerSecond: number): void {
+      if (!(imagesPerSecond > 0)) return;
+      localStorage.setItem(SPEED_KEY, String(imagesPerSecond));
+      describe();
+    },
+  };
+}
+
+/** "About 2 min 50 s of training here" for `s`, from the speed last measured in this browser. */
+function estimate(s: TrainSettings): string {
+  const stored = Number(localStorage.getItem(SPEED_KEY));
+  const speed = stored > 0 ? stored : REFERENCE_IMAGES_PER_SECOND;
+  const epochs = s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs : 0) + s.epochs;
+  const time = (epochs * IMAGES_PER_EPOCH) / speed;
+  if (!Number.isFinite(time)) return 'Fill in every field';
+  const basis = stored > 0 ? 'at the speed of the last run here' : 'at the CPU speed of a 2-core laptop';
+  return `${epochs} epochs: about ${seconds(time)} of training ${basis}`;
+}
