@@ -14,7 +14,8 @@ use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::inference::encode_dataset;
 use mixvae::metrics::clustering_accuracy;
 use mixvae::model::ModelConfig;
-use mixvae::training::{PriorInit, Trainer, TrainingConfig};
+use mixvae::recipe::{PriorInit, TrainingConfig};
+use mixvae::training::Trainer;
 use rand::{Rng, SeedableRng};
 
 fn early_exaggeration_only_tsne(points: &[f32], dim: usize, seed: u64) -> Vec<f32> {

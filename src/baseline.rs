@@ -9,7 +9,8 @@ use crate::inference::{ReadbackError, SILHOUETTE_SAMPLE, encode_dataset};
 use crate::loss::Objective;
 use crate::metrics::Scores;
 use crate::model::{ClusterVae, ModelConfig};
-use crate::training::{PriorInit, TrainError, TrainingConfig, train};
+use crate::recipe::{PriorInit, TrainingConfig};
+use crate::training::{TrainError, train};
 
 /// The training config of the baseline's VAE: the given architecture, `epochs` of the plain VAE
 /// objective and nothing else.

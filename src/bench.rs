@@ -11,8 +11,8 @@ use web_time::Instant;
 use crate::data::{Dataset, IMAGE_PIXELS};
 use crate::inference::evaluate;
 use crate::model::ModelConfig;
-use crate::session::TrainSettings;
-use crate::training::{PriorInit, StepProfile, TrainError, Trainer, TrainingConfig};
+use crate::recipe::{PriorInit, TrainSettings, TrainingConfig};
+use crate::training::{StepProfile, TrainError, Trainer};
 
 /// Multiply-adds of the dense layers for one image's forward pass, counted as 2 FLOPs each.
 /// The mixture terms (K x d per image) and the activations are < 1% and left out.

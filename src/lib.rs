@@ -7,6 +7,7 @@
 //! - [`generation`]: samples of each component, decoded
 //! - [`model`]: encoder, decoder and mixture prior
 //! - [`loss`]: the negative ELBO term by term, and each training stage's objective
+//! - [`recipe`]: what a run is asked to do: the loop's config and the page's nine numbers
 //! - [`training`]: the async training loop shared by every backend
 //! - [`clustering`]: k-means on latent codes (prior initialisation, two-step baseline)
 //! - [`inference`]: whole-dataset encoding and scoring, with asynchronous read-backs
@@ -15,6 +16,7 @@
 //! - [`session`]: what the page works with: model, data, map, training in chunks
 //! - [`baseline`]: the two-step method, a plain VAE then k-means
 //! - [`bench`]: training throughput, a step's profile, FLOPs, time to a target accuracy
+//! - [`study`]: a recipe over several seeds: mean, worst, spread
 //! - [`store`]: SafeTensors weights with their config, checked on load
 //! - `web` (wasm32 only): the wasm-bindgen surface the page's worker calls
 
@@ -29,8 +31,10 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod projection;
+pub mod recipe;
 pub mod session;
 pub mod store;
+pub mod study;
 pub mod training;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

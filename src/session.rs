@@ -13,14 +13,12 @@ use crate::data::{DataError, Dataset, IMAGE_PIXELS};
 use crate::drawing::{DrawingError, to_model_input};
 use crate::generation::{prototypes, sample_grid};
 use crate::inference::{EncodedSet, ReadbackError, argmax, encode_dataset, read_f32};
-use crate::loss::Objective;
 use crate::metrics::{Scores, majority_labels};
 use crate::model::{ClusterVae, ConfigError, ModelConfig};
 use crate::projection::{LatentMap, ProjectionError, grid_positions};
+use crate::recipe::{PriorInit, TrainSettings};
 use crate::store::{StoreError, copy_to_host, from_safetensors_bytes, to_safetensors_bytes};
-use crate::training::{
-    EpochReport, PriorInit, READBACK_WINDOW, StepProfile, StepReport, TrainError, Trainer, TrainingConfig,
-};
+use crate::training::{EpochReport, READBACK_WINDOW, StepProfile, StepReport, TrainError, Trainer};
 
 #[cfg(target_arch = "wasm32")]
 use tsify::Tsify;
@@ -68,8 +66,8 @@ pub struct ModelInfo {
 }
 
 /// One drawing, as the model sees it and what it makes of it.
+/// Crosses to the page as typed arrays (`web`), not through tsify.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
 pub struct Classification {
     /// The 28x28 input made from the drawing, values in [0, 1].
     pub input: Vec<f32>,
@@ -87,8 +85,8 @@ pub struct Classification {
 }
 
 /// Images as the model encodes them, `n` of them, row-major.
+/// Crosses to the page as typed arrays (`web`), not through tsify.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
 pub struct Encoding {
     /// `[n, d]`: means of q(z|x).
     pub means: Vec<f32>,
@@ -101,8 +99,8 @@ pub struct Encoding {
 }
 
 /// The test digits on the latent map.
+/// Crosses to the page as typed arrays (`web`), not through tsify.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
 pub struct MapView {
     /// `[n, 2]` row-major: each test digit's position.
     pub positions: Vec<f32>,
@@ -114,87 +112,9 @@ pub struct MapView {
     pub explained: [f32; 2],
     /// The box the "walk the map" grid spans: [x0, x1, y0, y1] (2nd to 98th percentiles).
     pub extent: [f32; 4],
-}
-
-/// The knobs of a training run that the page offers; the rest follows the shipped recipe.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
-pub struct TrainSettings {
-    pub components: usize,
+    /// `[n, latent_dim]`: each digit's code (the mean of q(z|x)), for views other than PCA.
+    pub codes: Vec<f32>,
     pub latent_dim: usize,
-    pub pretrain_epochs: usize,
-    pub anchor_epochs: usize,
-    pub epochs: usize,
-    pub batch_size: usize,
-    pub learning_rate: f64,
-    /// Training digits whose codes are grouped to initialise the mixture.
-    pub init_sample: usize,
-    pub seed: u64,
-}
-
-impl TrainSettings {
-    /// The page's defaults (the Train form in index.html starts with these; a test checks it):
-    /// short enough to watch in a browser, and close to 0.90 accuracy.
-    pub fn page_defaults() -> Self {
-        Self {
-            components: 10,
-            latent_dim: 10,
-            pretrain_epochs: 10,
-            anchor_epochs: 3,
-            epochs: 3,
-            batch_size: 128,
-            learning_rate: 1e-3,
-            init_sample: 5000,
-            seed: 42,
-        }
-    }
-
-    /// The page's bounds, field by field (index.html's Train form has the same min and max for
-    /// the whole numbers; this is the check that holds whatever the page sends).
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let whole = [
-            ("Clusters K (components)", self.components as f64, 2.0, 30.0),
-            ("Latent width d (latent_dim)", self.latent_dim as f64, 2.0, 64.0),
-            ("Pretrain epochs (pretrain_epochs)", self.pretrain_epochs as f64, 0.0, 100.0),
-            ("Anchor epochs (anchor_epochs)", self.anchor_epochs as f64, 0.0, 50.0),
-            ("Mixture epochs (epochs)", self.epochs as f64, 0.0, 100.0),
-            ("Batch size (batch_size)", self.batch_size as f64, 8.0, 1024.0),
-            ("Digits grouped (init_sample)", self.init_sample as f64, 100.0, 60000.0),
-            ("Seed (seed)", self.seed as f64, 0.0, 1e6),
-        ];
-        for (field, value, min, max) in whole {
-            if !(min..=max).contains(&value) {
-                return Err(ConfigError(format!("{field} is {value}; it must be from {min} to {max}")));
-            }
-        }
-        // Only positive and finite: a step size too large to train is a run that diverges, which
-        // the NaN protection stops (and its end-to-end test provokes this way).
-        let rate = self.learning_rate;
-        if !(rate > 0.0 && rate.is_finite()) {
-            return Err(ConfigError(format!("Learning rate (learning_rate) is {rate}; it must be positive")));
-        }
-        Ok(())
-    }
-
-    pub fn to_config(&self) -> Result<TrainingConfig, ConfigError> {
-        self.validate()?;
-        let model = ModelConfig::new().with_components(self.components).with_latent_dim(self.latent_dim);
-        let config = TrainingConfig::new(model)
-            .with_pretrain_epochs(self.pretrain_epochs)
-            .with_pretrain_objective(Objective::Autoencoder)
-            .with_anchor_epochs(self.anchor_epochs)
-            .with_epochs(self.epochs)
-            .with_batch_size(self.batch_size)
-            .with_learning_rate(self.learning_rate)
-            .with_prior_init(if self.pretrain_epochs > 0 { PriorInit::TsneKMeans } else { PriorInit::Random })
-            .with_init_sample(self.init_sample.max(self.components))
-            .with_seed(self.seed);
-        config.validate()?;
-        if config.total_epochs() == 0 {
-            return Err(ConfigError("a training run needs at least one epoch".into()));
-        }
-        Ok(config)
-    }
 }
 
 /// Where a training run stands: what a reload needs to resume it (with the weights, and the
@@ -442,9 +362,11 @@ impl Session {
         let positions = map.project(&encoded.means)?;
         let explained = map.explained_variance_ratio(&encoded.means)?;
         let clusters = encoded.clusters().into_iter().map(|c| c as u32).collect();
+        let codes = encoded.means.clone();
+        let latent_dim = encoded.latent_dim;
         let labels = self.test.as_ref().and_then(Dataset::labels).map(<[u8]>::to_vec);
         let extent = map_extent(&positions);
-        Ok(MapView { positions, clusters, labels, explained, extent })
+        Ok(MapView { positions, clusters, labels, explained, extent, codes, latent_dim })
     }
 
     /// Decodes a `rows x cols` grid over the map's extent: `[rows * cols, 784]`, row by row from

@@ -15,7 +15,6 @@
 
 use std::ops::ControlFlow;
 
-use burn::config::Config;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Bytes, Device, Tensor, TensorData};
@@ -26,7 +25,8 @@ use crate::clustering::{cluster_variances, group_means, kmeans, knn_vote, tsne_2
 use crate::data::{BatchOrder, Dataset};
 use crate::inference::{ReadbackError, encode_dataset, read_f32};
 use crate::loss::{LossTerms, Objective};
-use crate::model::{ClusterVae, ConfigError, ModelConfig};
+use crate::model::{ClusterVae, ConfigError};
+use crate::recipe::{PriorInit, TrainingConfig};
 use crate::store::from_safetensors_bytes;
 
 /// k-means starts on the t-SNE map. With few starts k-means now and then merges two islands of
@@ -42,95 +42,6 @@ const TSNE_KMEANS_RESTARTS: usize = 50;
 /// exact (the page's training chunks). The terms still reach `on_step` one by one, and a
 /// non-finite one still restores the weights (and Adam's state) from the start of the epoch.
 pub const READBACK_WINDOW: usize = 8;
-
-/// Everything that decides a training run. Saved beside the weights.
-#[derive(Config, Debug)]
-pub struct TrainingConfig {
-    pub model: ModelConfig,
-    /// Epochs of autoencoder pretraining before the mixture is initialised (0 = none).
-    #[config(default = 35)]
-    pub pretrain_epochs: usize,
-    /// What pretraining minimises: the autoencoder of VaDE's recipe, or a plain VAE (the
-    /// two-step baseline's first step).
-    #[config(default = "Objective::Autoencoder")]
-    pub pretrain_objective: Objective,
-    /// Epochs, right after the prior is initialised, in which each digit's component is held at
-    /// the group it was given then ([`Objective::Anchored`]), so the Gaussians take the groups'
-    /// shape before the model's own posterior decides.
-    #[config(default = 6)]
-    pub anchor_epochs: usize,
-    /// Weight of the anchor stage's cross-entropy term.
-    #[config(default = 10.0)]
-    pub anchor_weight: f32,
-    /// Epochs of the clustering VAE's own loss.
-    #[config(default = 10)]
-    pub epochs: usize,
-    #[config(default = 128)]
-    pub batch_size: usize,
-    /// Adam's step size at the start of each stage.
-    #[config(default = 1e-3)]
-    pub learning_rate: f64,
-    /// The mixture stage starts at `learning_rate` times this: it fine-tunes what the anchor
-    /// stage shaped.
-    #[config(default = 0.1)]
-    pub mixture_lr_scale: f64,
-    /// The step size is multiplied by this after every epoch of a stage.
-    #[config(default = 0.96)]
-    pub lr_decay: f64,
-    /// Epochs over which the KL terms' weight rises linearly to 1 (0 = no warm-up).
-    #[config(default = 0)]
-    pub warmup_epochs: usize,
-    /// How the prior's means and variances are initialised from the encoded training data
-    /// when the mixture stage begins. Without it (and without pretraining) the components
-    /// collapse: see the tests.
-    #[config(default = "PriorInit::TsneKMeans")]
-    pub prior_init: PriorInit,
-    /// Training images encoded for that initialisation.
-    #[config(default = 20000)]
-    pub init_sample: usize,
-    #[config(default = 42)]
-    pub seed: u64,
-}
-
-impl TrainingConfig {
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        self.model.validate()?;
-        if self.batch_size == 0 {
-            return Err(ConfigError("batch_size must be positive".into()));
-        }
-        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
-            return Err(ConfigError(format!("learning_rate = {} must be positive", self.learning_rate)));
-        }
-        if !(self.mixture_lr_scale > 0.0 && self.mixture_lr_scale.is_finite()) {
-            return Err(ConfigError(format!("mixture_lr_scale = {} must be positive", self.mixture_lr_scale)));
-        }
-        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
-            return Err(ConfigError(format!("lr_decay = {} must be in (0, 1]", self.lr_decay)));
-        }
-        Ok(())
-    }
-
-    /// Anchor epochs that will run: none without groups to anchor to.
-    pub fn effective_anchor_epochs(&self) -> usize {
-        if self.prior_init == PriorInit::Random { 0 } else { self.anchor_epochs }
-    }
-
-    pub fn total_epochs(&self) -> usize {
-        self.pretrain_epochs + self.effective_anchor_epochs() + self.epochs
-    }
-}
-
-/// How the mixture prior starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PriorInit {
-    /// As the model's config initialises it: means N(0, I), unit variances.
-    Random,
-    /// Groups of k-means on the latent means of the training sample.
-    KMeans,
-    /// Groups of k-means on a 2-D t-SNE map of those latent means (the default: on MNIST it
-    /// finds the digit classes far more often than k-means in the code space).
-    TsneKMeans,
-}
 
 /// The stage an epoch belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

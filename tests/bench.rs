@@ -8,7 +8,7 @@ use burn::tensor::{Device, Tensor};
 use mixvae::bench::{forward_flops_per_image, training_flops_per_image, training_throughput};
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::model::ModelConfig;
-use mixvae::session::TrainSettings;
+use mixvae::recipe::TrainSettings;
 use mixvae::training::Trainer;
 
 fn digits(n: usize) -> Dataset {

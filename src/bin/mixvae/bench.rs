@@ -15,7 +15,8 @@ use mixvae::bench::{
 };
 use mixvae::data::{Dataset, IMAGE_SIDE};
 use mixvae::model::ModelConfig;
-use mixvae::session::{Session, TrainSettings};
+use mixvae::recipe::TrainSettings;
+use mixvae::session::Session;
 use mixvae::training::{READBACK_WINDOW, StepProfile};
 
 use crate::backend::{Backend, BackendArgs, cpu_name};

