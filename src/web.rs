@@ -1,7 +1,10 @@
 //! The wasm-bindgen surface the page's worker calls: a thin shell over [`Session`] that
-//! converts values (bulk numbers cross as typed arrays; structured results as JSON through
-//! tsify's "json" mode, which also writes their TypeScript types) and turns every error into a
-//! JS `Error` with a readable message.
+//! converts values and turns every error into a JS `Error` with a readable message. Bulk numbers
+//! (images, codes, the map's points) cross as one Float32Array per result with its shape in a
+//! header (layouts at the end of this file), which the worker unpacks and transfers to the page;
+//! small structured values as JSON through tsify's "json" mode (tsify also writes their
+//! TypeScript types). Both were chosen by measurement (`npm run bench:boundary`; README, "The
+//! wasm boundary").
 //!
 //! Calls must not overlap: the worker queues them (an overlapping call gets a "busy" error
 //! rather than a panic).
@@ -17,9 +20,8 @@ use wasm_bindgen::prelude::*;
 use crate::bench::Throughput;
 use crate::data::Dataset;
 use crate::metrics::Scores;
-use crate::session::{
-    ChunkReport, Classification, Encoding, Majority, MapView, ModelInfo, Session, TrainProgress, TrainSettings,
-};
+use crate::recipe::TrainSettings;
+use crate::session::{ChunkReport, Classification, Encoding, Majority, MapView, ModelInfo, Session, TrainProgress};
 use crate::training::StepProfile;
 
 /// The part of a model's summary file (`mixvae.json`, written by `mixvae export`) the page uses.
@@ -94,14 +96,22 @@ impl Engine {
     }
 
     /// Encodes a drawing: `ink` holds `width * height` values, 0 = blank, 255 = full ink.
-    pub async fn classify(&self, ink: Vec<u8>, width: u32, height: u32) -> Result<Ts<Classification>, JsError> {
-        ts(&self.session()?.classify(&ink, width, height).await.map_err(error)?)
+    /// Packed in one array (see the layouts at the end of this file).
+    pub async fn classify(&self, ink: Vec<u8>, width: u32, height: u32) -> Result<Vec<f32>, JsError> {
+        Ok(pack_classification(&self.session()?.classify(&ink, width, height).await.map_err(error)?))
+    }
+
+    /// The same result as `classify`, as JSON text: how results crossed before they crossed as
+    /// typed arrays, kept so that `npm run bench:boundary` compares both in one build.
+    #[wasm_bindgen(js_name = classifyAsJson)]
+    pub async fn classify_as_json(&self, ink: Vec<u8>, width: u32, height: u32) -> Result<String, JsError> {
+        serde_json::to_string(&self.session()?.classify(&ink, width, height).await.map_err(error)?).map_err(error)
     }
 
     /// Encodes images (`[n, 784]` row-major, values in [0, 1]): means, log-variances, cluster
     /// probabilities and clusters.
-    pub async fn encode(&self, images: Vec<f32>) -> Result<Ts<Encoding>, JsError> {
-        ts(&self.session()?.encode(&images).await.map_err(error)?)
+    pub async fn encode(&self, images: Vec<f32>) -> Result<Vec<f32>, JsError> {
+        Ok(pack_encoding(&self.session()?.encode(&images).await.map_err(error)?))
     }
 
     /// Decodes latent codes (`[n, d]` row-major): `[n, 784]`.
@@ -143,8 +153,15 @@ impl Engine {
     }
 
     #[wasm_bindgen(js_name = latentMap)]
-    pub async fn latent_map(&self) -> Result<Ts<MapView>, JsError> {
-        ts(&self.session()?.latent_map().await.map_err(error)?)
+    /// The test digits on the map, packed in one array (see the layouts at the end of this file).
+    pub async fn latent_map(&self) -> Result<Vec<f32>, JsError> {
+        Ok(pack_map(&self.session()?.latent_map().await.map_err(error)?))
+    }
+
+    /// The same result as `latentMap`, as JSON text (see `classifyAsJson`).
+    #[wasm_bindgen(js_name = latentMapAsJson)]
+    pub async fn latent_map_as_json(&self) -> Result<String, JsError> {
+        serde_json::to_string(&self.session()?.latent_map().await.map_err(error)?).map_err(error)
     }
 
     /// `[rows * cols, 784]`: a grid over the latent map decoded, row by row from the top.
@@ -239,4 +256,46 @@ fn ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>, JsError> {
 
 fn parse(images: &[u8], labels: Option<&[u8]>) -> Result<Dataset, JsError> {
     Dataset::from_idx_bytes("images", images, labels.map(|l| ("labels", l))).map_err(error)
+}
+
+// ---- bulk results: one Float32Array each ----------------------------------------------------
+//
+// Here every call from wasm into JavaScript is costly (npm run bench:boundary: a drawing's result
+// as five typed arrays plus serde-wasm-bindgen for its two small fields took 19 ms, as JSON text
+// 8 ms), so a bulk result crosses as ONE Float32Array: a short header that gives its shape, then
+// its parts; www/worker/unpack.ts reads it back into typed views. Layouts (f32 each):
+//
+// - classification: [cluster, d, K, has_position, x, y, input(784), mean(d), logvar(d),
+//   probabilities(K), reconstruction(784)]
+// - encoding: [n, d, K, means(n*d), logvars(n*d), probabilities(n*K), clusters(n)]
+// - map: [n, d, has_labels, explained(2), extent(4), positions(2n), clusters(n), labels(n or 0),
+//   codes(n*d)]
+// Whole numbers below 2^24 (clusters, labels, sizes) are exact in f32.
+
+fn pack_classification(c: &Classification) -> Vec<f32> {
+    let (x, y) = c.map_position.map_or((0.0, 0.0), |[x, y]| (x, y));
+    let header = [
+        c.cluster as f32,
+        c.mean.len() as f32,
+        c.probabilities.len() as f32,
+        c.map_position.is_some() as u8 as f32,
+        x,
+        y,
+    ];
+    [&header[..], &c.input, &c.mean, &c.logvar, &c.probabilities, &c.reconstruction].concat()
+}
+
+fn pack_encoding(e: &Encoding) -> Vec<f32> {
+    let n = e.clusters.len();
+    let d = if n == 0 { 0 } else { e.means.len() / n };
+    let k = if n == 0 { 0 } else { e.probabilities.len() / n };
+    let clusters: Vec<f32> = e.clusters.iter().map(|&c| c as f32).collect();
+    [&[n as f32, d as f32, k as f32][..], &e.means, &e.logvars, &e.probabilities, &clusters].concat()
+}
+
+fn pack_map(m: &MapView) -> Vec<f32> {
+    let clusters: Vec<f32> = m.clusters.iter().map(|&c| c as f32).collect();
+    let labels: Vec<f32> = m.labels.iter().flatten().map(|&l| l as f32).collect();
+    let header = [m.clusters.len() as f32, m.latent_dim as f32, m.labels.is_some() as u8 as f32];
+    [&header[..], &m.explained, &m.extent, &m.positions, &clusters, &labels, &m.codes].concat()
 }

@@ -11,7 +11,8 @@ use mixvae::data::IMAGE_PIXELS;
 use mixvae::inference::read_f32;
 use mixvae::loss::Objective;
 use mixvae::model::ModelConfig;
-use mixvae::session::{Session, TrainSettings};
+use mixvae::recipe::TrainSettings;
+use mixvae::session::Session;
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
 use mixvae::web::Engine;
 use wasm_bindgen_test::*;
@@ -128,4 +129,26 @@ async fn one_training_step_on_webgpu_matches_the_cpu() {
     let close = |a: f32, b: f32| ((a - b) / a).abs() < 1e-4;
     assert!(close(cpu_before, gpu_before), "loss before the step: CPU {cpu_before}, WebGPU {gpu_before}");
     assert!(close(cpu_after, gpu_after), "loss after the step: CPU {cpu_after}, WebGPU {gpu_after}");
+}
+
+/// A drawing's result crosses as one Float32Array (src/web.rs's layout; www/worker/unpack.ts
+/// reads it): the header's shape matches the parts, and the parts are the session's.
+#[wasm_bindgen_test]
+async fn a_drawings_result_is_packed_with_its_shape_in_front() {
+    let engine = Engine::create("cpu".into(), WEIGHTS.to_vec(), None).await.unwrap();
+    let mut ink = vec![0u8; 280 * 280];
+    for y in 40..240 {
+        for x in 130..150 {
+            ink[y * 280 + x] = 255; // a "1"
+        }
+    }
+    let packed = engine.classify(ink.clone(), 280, 280).await.unwrap();
+    let (cluster, d, k, has_position) = (packed[0] as usize, packed[1] as usize, packed[2] as usize, packed[3]);
+    assert_eq!((d, k, has_position), (10, 10, 0.0), "no map yet, so no position");
+    assert_eq!(packed.len(), 6 + 784 + 2 * d + k + 784);
+    let expected = shipped().classify(&ink, 280, 280).await.unwrap();
+    assert_eq!(cluster, expected.cluster);
+    let probabilities = &packed[6 + 784 + 2 * d..6 + 784 + 2 * d + k];
+    assert_eq!(probabilities, &expected.probabilities[..]);
+    assert_eq!(&packed[6 + 784 + 2 * d + k..], &expected.reconstruction[..]);
 }

@@ -18,9 +18,16 @@ export interface BrowserBench {
   reason: string;
   workerStartMs: number;
   encodeMs: Latency;
+  /** The latent map of the 10,000 test digits, once its codes are cached: mostly the crossing. */
+  mapMs: Latency;
+  /** With `?training=0`: the same two calls with their results as JSON (the old way), timed
+   *  alternately with the typed-array calls above. */
+  encodeJsonMs?: Latency;
+  mapJsonMs?: Latency;
   generateGridMs: Latency;
+  /** Empty, and no profile, with `?training=0` (npm run bench:boundary). */
   training: Throughput[];
-  profile: StepProfile;
+  profile: StepProfile | null;
 }
 
 const status = document.getElementById('bench-status')!;
@@ -41,6 +48,20 @@ async function timeCalls(count: number, warmup: number, call: (i: number) => Pro
     if (i >= warmup) ms.push(performance.now() - start);
   }
   return latency(ms);
+}
+
+/** Two calls timed alternately, `count` times each after `warmup` untimed pairs (the machine's
+ *  drift falls on both alike). */
+async function timePair(count: number, warmup: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[Latency, Latency]> {
+  const [msA, msB]: number[][] = [[], []];
+  for (let i = 0; i < warmup + count; i++) {
+    for (const [call, ms] of [[a, msA], [b, msB]] as const) {
+      const start = performance.now();
+      await call();
+      if (i >= warmup) ms.push(performance.now() - start);
+    }
+  }
+  return [latency(msA), latency(msB)];
 }
 
 /** Test digit `index` drawn 10x larger (280 x 280), as a drawing arrives from the pad. */
@@ -72,8 +93,16 @@ async function run(): Promise<BrowserBench> {
   const drawing = drawingOf(images, 0);
   const encodeMs = await timeCalls(number('encodes', 100), 10, () => worker.classify(drawing, 280, 280));
   say(`encode a drawing: p50 ${encodeMs.p50.toFixed(2)} ms, p95 ${encodeMs.p95.toFixed(2)} ms`);
+  const mapMs = await timeCalls(number('maps', 10), 1, () => worker.latentMap());
+  say(`the latent map: p50 ${mapMs.p50.toFixed(1)} ms`);
   const generateGridMs = await timeCalls(number('grids', 20), 2, (i) => worker.generate(8, i, false));
   say(`decode a K x 8 grid: p50 ${generateGridMs.p50.toFixed(1)} ms`);
+  if (params.get('training') === '0') {
+    const [encodeTyped, encodeJsonMs] = await timePair(number('encodes', 100), 10, () => worker.classify(drawing, 280, 280), () => worker.classifyAsJson(drawing, 280, 280));
+    const [mapTyped, mapJsonMs] = await timePair(number('maps', 10), 1, () => worker.latentMap(), () => worker.latentMapAsJson());
+    const common = { backend: decision.backend, reason: decision.reason, workerStartMs, generateGridMs, training: [], profile: null };
+    return { ...common, encodeMs: encodeTyped, mapMs: mapTyped, encodeJsonMs, mapJsonMs };
+  }
 
   await worker.loadTrainSet(Comlink.proxy(() => undefined));
   const training: Throughput[] = [];
@@ -84,7 +113,7 @@ async function run(): Promise<BrowserBench> {
   }
   const profile = await worker.profileTrainingStep(128, warmup, number('profileSteps', 20));
   say('profile done');
-  return { backend: decision.backend, reason: decision.reason, workerStartMs, encodeMs, generateGridMs, training, profile };
+  return { backend: decision.backend, reason: decision.reason, workerStartMs, encodeMs, mapMs, generateGridMs, training, profile };
 }
 
 type BenchWindow = Window & { benchResult?: BrowserBench; benchError?: string };

@@ -22,8 +22,10 @@ import {
 import { fetchDataset, type DownloadProgress } from './download';
 import { watchGpuDevices } from './gpuWatch';
 import { forgetSaved, loadSaved, saveModel } from './persistence';
+import { unpackClassification, unpackEncoding, unpackMap } from './unpack';
 
-export type { ChunkReport, ModelInfo, TrainProgress, TrainSettings, Classification, Encoding, MapView, Throughput, StepProfile } from '../../pkg/mixvae.js';
+export type { ChunkReport, ModelInfo, TrainProgress, TrainSettings, Throughput, StepProfile } from '../../pkg/mixvae.js';
+export type { Classification, Encoding, MapView } from './unpack';
 
 /// How long one training chunk may hold the worker.
 const CHUNK_MS = 120;
@@ -71,6 +73,16 @@ function serial<T>(call: (engine: Engine) => Promise<T> | T, name = call.toStrin
   });
   queue = run.catch(() => undefined);
   return run;
+}
+
+/** `result` with the buffer its typed arrays view moved to the page rather than copied. */
+function transferArrays<T extends object>(result: T): T {
+  const buffers = new Set(
+    Object.values(result)
+      .filter((value): value is ArrayBufferView => ArrayBuffer.isView(value))
+      .map((view) => view.buffer as ArrayBuffer),
+  );
+  return Comlink.transfer(result, [...buffers]);
 }
 
 async function shippedWeights(): Promise<Uint8Array> {
@@ -152,8 +164,9 @@ const api = {
   },
 
   info: () => serial((e) => e.info()),
-  classify: (ink: Uint8Array, width: number, height: number) => serial((e) => e.classify(ink, width, height)),
-  encode: (images: Float32Array) => serial((e) => e.encode(images)),
+  classify: async (ink: Uint8Array, width: number, height: number) =>
+    transferArrays(unpackClassification(await serial((e) => e.classify(ink, width, height)))),
+  encode: async (images: Float32Array) => transferArrays(unpackEncoding(await serial((e) => e.encode(images)))),
   decode: (codes: Float32Array) => serial((e) => e.decode(codes)),
   generate: (perComponent: number, seed: number, sameStyle: boolean) =>
     serial((e) => e.generate(perComponent, seed, sameStyle)),
@@ -185,7 +198,7 @@ const api = {
     return Comlink.transfer({ model, images: pixels }, [pixels.buffer]);
   },
 
-  latentMap: () => serial((e) => e.latentMap()),
+  latentMap: async () => transferArrays(unpackMap(await serial((e) => e.latentMap()))),
 
   /** Fetches the 60,000 training digits, unless they are loaded already. */
   async loadTrainSet(onProgress: (p: DownloadProgress) => void): Promise<number> {
@@ -209,6 +222,10 @@ const api = {
   trainBegin: (settings: TrainSettings) => serial((e) => e.trainBegin(settings)),
 
   // Benchmarks (bench.html): a fresh model is trained, the model in use stays.
+  /** The drawing's result and the map as JSON, parsed here: the old way, for npm run bench:boundary. */
+  classifyAsJson: async (ink: Uint8Array, width: number, height: number) =>
+    JSON.parse(await serial((e) => e.classifyAsJson(ink, width, height))) as unknown,
+  latentMapAsJson: async () => JSON.parse(await serial((e) => e.latentMapAsJson())) as unknown,
   benchTraining: (batchSize: number, warmup: number, runs: number, secondsPerRun: number) =>
     serial((e) => e.benchTraining(batchSize, warmup, runs, secondsPerRun)),
   profileTrainingStep: (batchSize: number, warmup: number, steps: number) =>
