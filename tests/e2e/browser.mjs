@@ -76,6 +76,20 @@ export const SEVEN = [[[70, 60], [210, 60], [130, 240]]];
 /** A "0": an ellipse. */
 export const ZERO = [Array.from({ length: 33 }, (_, i) => [140 + 60 * Math.sin((i / 32) * 2 * Math.PI), 140 - 95 * Math.cos((i / 32) * 2 * Math.PI)])];
 
+/** Every digit as a person might draw it with a mouse, strokes in the pad's coordinates. */
+export const DIGITS = [
+  ZERO,
+  [[[150, 40], [132, 240]]],
+  [[[80, 90], [105, 52], [155, 42], [192, 72], [185, 120], [80, 232], [212, 232]]],
+  [[[78, 62], [130, 40], [185, 62], [185, 105], [125, 135], [190, 165], [190, 215], [130, 242], [75, 218]]],
+  [[[165, 40], [72, 168], [212, 168]], [[168, 95], [168, 245]]],
+  [[[100, 45], [88, 128], [150, 112], [198, 148], [195, 208], [140, 240], [80, 222]], [[100, 45], [200, 45]]],
+  [[[185, 42], [115, 105], [85, 175], [108, 232], [165, 236], [195, 192], [162, 148], [105, 158], [88, 190]]],
+  SEVEN,
+  [[[140, 135], [92, 100], [100, 55], [140, 40], [182, 58], [184, 100], [140, 135], [92, 170], [92, 215], [140, 242], [190, 215], [190, 170], [140, 135]]],
+  [[[190, 82], [160, 45], [112, 45], [86, 80], [104, 120], [155, 125], [188, 90], [180, 160], [160, 245]]],
+];
+
 /** The cluster shown once the result for the current drawing has settled. */
 export async function settledResult(page) {
   await page.waitForSelector('[data-testid=cluster-result][data-cluster]:not([data-pending])', { timeout: 60000 });

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
+import { DIGITS, SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
 
 let server;
 let browser;
@@ -57,6 +57,21 @@ test('a drawn digit shows its cluster, probabilities summing to 1 and a reconstr
   await page.close();
 });
 
+test('each of the ten digits, drawn with the mouse, lands in a cluster that mostly holds that digit', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  const landed = [];
+  for (const [digit, strokes] of DIGITS.entries()) {
+    await page.click('[data-testid=clear-button]');
+    await draw(page, strokes);
+    const result = await settledResult(page);
+    landed.push(`${digit} -> cluster ${result.cluster} (mostly ${result.majority}s)`);
+  }
+  const wrong = landed.filter((line, digit) => !line.endsWith(`(mostly ${digit}s)`));
+  assert.deepEqual(wrong, [], landed.join('; '));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the generate grid fills with K rows of digits, and resample changes them', async () => {
   const { page, errors } = await openPage(browser, server.url);
   const grid = page.locator('[data-testid=generate-grid]');
@@ -83,6 +98,57 @@ test('the map shows the 10,000 test digits', async () => {
   });
   await page.waitForTimeout(300);
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-map.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the map switches to UMAP, which keeps the digits apart better than PCA, and pins the drawing on it', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.locator('#map').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('#map-status').textContent.includes('10,000 digits'), null, { timeout: 120000 });
+  await page.selectOption('[data-testid=map-layout]', 'umap');
+  // Laid out in a worker of its own: a drawing is answered while it runs.
+  await draw(page, SEVEN);
+  assert.equal((await settledResult(page)).majority, '7');
+  await page.waitForFunction(() => document.querySelector('[data-testid=latent-map]').dataset.agreement, null, { timeout: 180000 });
+  const { agreement, pcaAgreement } = await page.$eval('[data-testid=latent-map]', (e) => ({ ...e.dataset }));
+  assert.ok(Number(agreement) > 0.85, `UMAP neighbourhoods hold one digit: ${agreement}`);
+  assert.ok(Number(agreement) > Number(pcaAgreement) + 0.1, `UMAP ${agreement} against PCA ${pcaAgreement}`);
+  assert.match(await page.textContent('#map-status'), /laid out by UMAP .* same digit \(PCA: \d+%\)/);
+  await page.waitForFunction(() => !document.querySelector('[data-testid=map-pin]').hidden);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-map-umap.png` });
+  await page.selectOption('[data-testid=map-layout]', 'pca');
+  assert.equal(await page.getAttribute('[data-testid=latent-map]', 'data-layout'), 'pca');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('training shows the clusters forming: the map and the grid follow it, and its frames replay', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.click('#train-form summary');
+  for (const [name, value] of Object.entries({ pretrain_epochs: 2, anchor_epochs: 0, epochs: 0, seed: 7 })) {
+    await page.fill(`input[name=${name}]`, String(value));
+  }
+  await page.click('[data-testid=train-button]');
+  await page.locator('#map').scrollIntoViewIfNeeded(); // the map follows training while in view
+  await page.waitForFunction(() => document.querySelector('#train').dataset.state === 'training', null, { timeout: 120000 });
+  const renders = () => page.$eval('[data-testid=latent-map]', (e) => Number(e.dataset.renders ?? 0));
+  const grids = () => page.$eval('[data-testid=generate-grid]', (e) => Number(e.dataset.renders ?? 0));
+  const [mapBefore, gridBefore] = [await renders(), await grids()];
+  await page.waitForFunction(() => /^Done/.test(document.querySelector('#train-status').textContent), null, { timeout: 240000 });
+  assert.ok((await renders()) >= mapBefore + 3, `the map followed training: ${mapBefore} -> ${await renders()} renders`);
+  assert.ok((await grids()) >= gridBefore + 3, `the grid followed training: ${gridBefore} -> ${await grids()} renders`);
+  const replay = page.locator('[data-testid=map-replay]');
+  await replay.waitFor({ state: 'visible' });
+  assert.equal(await replay.getAttribute('data-frames'), '3', 'before training, after epoch 1, after epoch 2');
+  await page.locator('[data-testid=replay-slider]').fill('0');
+  assert.equal(await page.textContent('#replay-label'), 'before training');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-map-replay-start.png` });
+  await page.click('[data-testid=replay-button]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=map-replay]').dataset.frame === '2', null, { timeout: 10000 });
+  assert.match(await page.textContent('#replay-label'), /after epoch 2/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -81,7 +81,7 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
       }),
     );
     probs.replaceChildren(
-      ...c.probabilities.map((p, k) => {
+      ...Array.from(c.probabilities, (p, k) => {
         const item = document.createElement('li');
         item.className = k === c.cluster ? 'best' : '';
         const label = app.model.majority[k];

@@ -84,6 +84,7 @@ export function setupTrainSection(app: App, map: MapSection, onControls: (contro
     showProgress(report);
     if (report.epoch) {
       addEpochRow(report.epoch);
+      map.epochDone(`after epoch ${report.epoch.report.epoch + 1} (${report.epoch.report.stage.toLowerCase()})`);
       detach(
         app.worker.info().then((model) => modelChanged(app, model, 'epoch')),
         'Could not read the model after the epoch',
@@ -177,6 +178,7 @@ export function setupTrainSection(app: App, map: MapSection, onControls: (contro
       const model = await app.worker.trainBegin(settings);
       if (controller.stale(ticket)) return;
       clearRun(settings);
+      map.runStarted();
       modelChanged(app, model, 'loaded');
       await trainLoop(ticket);
     } catch (error) {
