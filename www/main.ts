@@ -1,10 +1,10 @@
-// The page: starts the worker (which picks the backend and loads the saved or the shipped model),
-// then wires the sections. All model work happens in the worker (www/worker/); the sections are
-// in www/sections/, what they share in www/shared/.
+// The page, once its entry (boot.ts) has started the worker and the pad: shows the backend, wires
+// the sections, and keeps a worker running. All model work happens in the worker (www/worker/);
+// the sections are in www/sections/, what they share in www/shared/.
 import { modelChanged, type App } from './shared/app';
-import { DrawPad } from './shared/drawPad';
+import type { DrawPad } from './shared/drawPad';
 import { byId, clearError, detach, messageOf, percent, showError, showFailure, showNotice } from './shared/ui';
-import { startWorker, unavailable, type Started, type WorkerLink } from './shared/workerLink';
+import { CHOICE_KEY, startWorker, unavailable, type Started, type WorkerLink } from './shared/workerLink';
 import { setupDrawSection } from './sections/draw';
 import { setupGenerateSection } from './sections/generate';
 import { setupMapSection } from './sections/map';
@@ -13,8 +13,6 @@ import { setupOwnData, type OwnData } from './sections/ownData';
 import { setupTrainSection, type TrainSection } from './sections/train';
 import type { BackendChoice, BackendDecision } from './worker/backend';
 import type { Fault } from './worker/worker';
-
-const CHOICE_KEY = 'mixvae.backend';
 
 /** Shows the backend in the header; `measured` is the decision when it followed a measurement. */
 function showBackend(backend: string, reason: string, measured?: BackendDecision): void {
@@ -31,18 +29,6 @@ function showModelStatus(app: App): void {
   const m = app.model;
   const score = m.scores ? ` · test accuracy ${percent(m.scores.accuracy)}` : '';
   byId('model-status').textContent = `Model: ${m.source}, K = ${m.config.components}, d = ${m.config.latent_dim}${score}`;
-}
-
-/** The pad takes ink from first paint; what is drawn before the model is ready is kept and
- *  answered once it is (setupDrawSection). */
-function setupPad(): DrawPad {
-  const pad = new DrawPad(byId<HTMLCanvasElement>('draw-canvas'));
-  byId('clear-button').addEventListener('click', () => pad.clear());
-  byId('undo-button').addEventListener('click', () => pad.undo());
-  pad.onChange = () => {
-    if (!pad.isEmpty) byId('cluster-result').textContent = 'Your drawing is kept: it is answered as soon as the model is ready…';
-  };
-  return pad;
 }
 
 interface Sections {
@@ -127,18 +113,24 @@ class WorkerKeeper {
   }
 }
 
-async function main(): Promise<void> {
-  const pad = setupPad();
+/** `starting`: the first worker, started by boot.ts before this module loaded; its faults go to
+ *  the handler given to `onFault`. */
+export async function main(
+  pad: DrawPad,
+  starting: Promise<WorkerLink & { started: Started }>,
+  onFault: (handler: (fault: Fault) => void) => void,
+): Promise<void> {
   byId('error-close').addEventListener('click', clearError);
   const choiceSelect = byId<HTMLSelectElement>('backend-choice');
   choiceSelect.value = localStorage.getItem(CHOICE_KEY) ?? 'auto';
   const choice = () => choiceSelect.value as BackendChoice;
   let sections: Sections | null = null;
   let keeper: WorkerKeeper | null = null;
+  onFault((fault) => keeper?.onFault(fault));
 
   let first: WorkerLink & { started: Started };
   try {
-    first = await startWorker(choice(), (fault) => keeper?.onFault(fault));
+    first = await starting;
   } catch (error) {
     showFailure('The model could not start', error);
     byId('model-status').textContent = 'The model could not start.';
@@ -162,4 +154,3 @@ async function main(): Promise<void> {
   });
 }
 
-detach(main(), 'The page could not start');

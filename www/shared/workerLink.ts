@@ -9,6 +9,9 @@ import { WorkerReplaced } from './ui';
 
 export type Started = Awaited<ReturnType<WorkerApi['start']>>;
 
+/** Where the user's backend choice is remembered (localStorage). */
+export const CHOICE_KEY = 'mixvae.backend';
+
 export interface WorkerLink {
   api: Comlink.Remote<WorkerApi>;
   /** Ends the worker; its calls in flight fail with "the model's worker was replaced". */

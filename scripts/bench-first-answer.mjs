@@ -1,0 +1,22 @@
+// `npm run bench:first`: navigation to the first cluster of a drawn 7 (cold cache: a new browser
+// context each visit; warm: reloads), the CPU backend chosen automatically as on a machine
+// without a GPU. The same measurement as `npm run bench`'s last line, alone. Needs dist/.
+import { launch, serveDist } from '../tests/e2e/browser.mjs';
+import { firstCluster } from './bench.mjs';
+
+const visits = Number(process.env.VISITS ?? 5);
+// DRAW_AFTER=model-ready draws only once the model is ready (how this was measured before the pad
+// took ink from first paint).
+const drawAfter = process.env.DRAW_AFTER ?? 'pad-ready';
+const server = await serveDist();
+const browser = await launch({ webgpu: true });
+try {
+  for (const warm of [false, true]) {
+    const r = await firstCluster(browser, server.url, warm, visits, drawAfter);
+    const ms = (values) => values.map((v) => v.toFixed(0)).join(', ');
+    console.log(`${warm ? 'warm' : 'cold'}: first cluster median ${r.medianMs.toFixed(0)} ms (${ms(r.ms)}); model ready median ${r.readyMedianMs.toFixed(0)} ms`);
+  }
+} finally {
+  await browser.close();
+  server.stop();
+}
