@@ -35,6 +35,8 @@ fi
 # Debian's Chromium and its chromedriver, for the end-to-end and the wasm tests (Playwright drives
 # this browser; it never downloads one); and the Vulkan loader with Mesa's software Vulkan
 # (lavapipe), on which the native wgpu tests run where there is no GPU.
+# MIXVAE_SKIP_TEST_TOOLS=1 (the Pages workflow): a build needs neither.
+if [ "${MIXVAE_SKIP_TEST_TOOLS:-0}" = 1 ]; then exit 0; fi
 packages=()
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   packages+=(chromium chromium-driver)
