@@ -23,19 +23,42 @@ pub fn baseline_config(model: ModelConfig, epochs: usize, seed: u64) -> Training
         .with_seed(seed)
 }
 
-/// Clusters `data` by k-means (K = the model's components) on the VAE's latent means and scores
-/// the result; `None` if `data` has no labels.
+/// k-means starts of the second step.
+const KMEANS_RESTARTS: usize = 10;
+
+/// The two-step clustering of a dataset: the VAE's latent means, each one's k-means group, and
+/// the scores when the data has labels.
+pub struct TwoStep {
+    /// `[n, latent_dim]` row-major.
+    pub means: Vec<f32>,
+    pub latent_dim: usize,
+    pub groups: Vec<usize>,
+    pub scores: Option<Scores>,
+}
+
+/// Groups `data` by k-means (K = the model's components) on the VAE's latent means. `data` must
+/// hold at least K images.
+pub async fn two_step(vae: &ClusterVae, data: &Dataset, device: &Device, seed: u64) -> Result<TwoStep, ReadbackError> {
+    let encoded = encode_dataset(vae, data, device).await?;
+    let fit = kmeans(&encoded.means, encoded.latent_dim, vae.components(), KMEANS_RESTARTS, seed);
+    let scores = data.labels().map(|labels| {
+        let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+        Scores::compute(&fit.assignments, &labels, &encoded.means, encoded.latent_dim, SILHOUETTE_SAMPLE)
+    });
+    Ok(TwoStep { means: encoded.means, latent_dim: encoded.latent_dim, groups: fit.assignments, scores })
+}
+
+/// Clusters `data` in two steps and scores the result; `None` if `data` has no labels.
 pub async fn score_two_step(
     vae: &ClusterVae,
     data: &Dataset,
     device: &Device,
     seed: u64,
 ) -> Result<Option<Scores>, ReadbackError> {
-    let Some(labels) = data.labels() else { return Ok(None) };
-    let encoded = encode_dataset(vae, data, device).await?;
-    let fit = kmeans(&encoded.means, encoded.latent_dim, vae.components(), 10, seed);
-    let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
-    Ok(Some(Scores::compute(&fit.assignments, &labels, &encoded.means, encoded.latent_dim, SILHOUETTE_SAMPLE)))
+    if data.labels().is_none() {
+        return Ok(None);
+    }
+    Ok(two_step(vae, data, device, seed).await?.scores)
 }
 
 /// Trains the baseline VAE on `train_set` and scores the two-step clustering of `test_set`.

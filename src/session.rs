@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use crate::baseline::two_step;
 use crate::bench::{self, Throughput};
 use crate::data::{DataError, Dataset, IMAGE_PIXELS};
 use crate::drawing::{DrawingError, to_model_input};
@@ -22,6 +23,9 @@ use crate::training::{EpochReport, READBACK_WINDOW, StepProfile, StepReport, Tra
 
 #[cfg(target_arch = "wasm32")]
 use tsify::Tsify;
+
+/// The seed of the baseline's k-means on the page (its groups are the same on every visit).
+const BASELINE_KMEANS_SEED: u64 = 1;
 
 /// For each cluster, the digit it mostly holds in the labelled test set and that digit's share.
 pub type Majority = Vec<Option<(usize, f64)>>;
@@ -367,6 +371,31 @@ impl Session {
         let labels = self.test.as_ref().and_then(Dataset::labels).map(<[u8]>::to_vec);
         let extent = map_extent(&positions);
         Ok(MapView { positions, clusters, labels, explained, extent, codes, latent_dim })
+    }
+
+    /// The two-step baseline on the test digits: the plain VAE in `weights` (checked like any
+    /// weights file; `mixvae baseline --out` writes one) encodes them, k-means groups its codes.
+    /// Its map (PCA of those codes), and its scores when the digits have labels.
+    pub async fn baseline_map(&mut self, weights: &[u8]) -> Result<(MapView, Option<Scores>), SessionError> {
+        let data = self.test.as_ref().ok_or(SessionError::NoTestSet)?;
+        let (vae, config) = from_safetensors_bytes(weights, &self.device)?;
+        if data.len() < config.components {
+            let (n, k) = (data.len(), config.components);
+            return Err(SessionError::Invalid(format!("{n} digits are too few for the baseline's K = {k} groups")));
+        }
+        let fit = two_step(&vae, data, &self.device, BASELINE_KMEANS_SEED).await?;
+        let map = LatentMap::fit(&fit.means, fit.latent_dim)?;
+        let positions = map.project(&fit.means)?;
+        let view = MapView {
+            explained: map.explained_variance_ratio(&fit.means)?,
+            extent: map_extent(&positions),
+            positions,
+            clusters: fit.groups.iter().map(|&g| g as u32).collect(),
+            labels: data.labels().map(<[u8]>::to_vec),
+            codes: fit.means,
+            latent_dim: fit.latent_dim,
+        };
+        Ok((view, fit.scores))
     }
 
     /// Decodes a `rows x cols` grid over the map's extent: `[rows * cols, 784]`, row by row from

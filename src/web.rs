@@ -164,6 +164,14 @@ impl Engine {
         serde_json::to_string(&self.session()?.latent_map().await.map_err(error)?).map_err(error)
     }
 
+    /// The two-step baseline (a plain VAE's `weights`, then k-means) on the test digits: its
+    /// scores and its map, packed (see the layouts at the end of this file).
+    #[wasm_bindgen(js_name = baselineMap)]
+    pub async fn baseline_map(&self, weights: Vec<u8>) -> Result<Vec<f32>, JsError> {
+        let (map, scores) = self.session()?.baseline_map(&weights).await.map_err(error)?;
+        Ok(pack_baseline(&map, scores.as_ref()))
+    }
+
     /// `[rows * cols, 784]`: a grid over the latent map decoded, row by row from the top.
     #[wasm_bindgen(js_name = walkMap)]
     pub async fn walk_map(&self, rows: usize, cols: usize) -> Result<Vec<f32>, JsError> {
@@ -270,6 +278,7 @@ fn parse(images: &[u8], labels: Option<&[u8]>) -> Result<Dataset, JsError> {
 // - encoding: [n, d, K, means(n*d), logvars(n*d), probabilities(n*K), clusters(n)]
 // - map: [n, d, has_labels, explained(2), extent(4), positions(2n), clusters(n), labels(n or 0),
 //   codes(n*d)]
+// - baseline: [has_scores, accuracy, nmi, ari, silhouette, clusters_used] then the map's layout
 // Whole numbers below 2^24 (clusters, labels, sizes) are exact in f32.
 
 fn pack_classification(c: &Classification) -> Vec<f32> {
@@ -298,4 +307,12 @@ fn pack_map(m: &MapView) -> Vec<f32> {
     let labels: Vec<f32> = m.labels.iter().flatten().map(|&l| l as f32).collect();
     let header = [m.clusters.len() as f32, m.latent_dim as f32, m.labels.is_some() as u8 as f32];
     [&header[..], &m.explained, &m.extent, &m.positions, &clusters, &labels, &m.codes].concat()
+}
+
+fn pack_baseline(m: &MapView, scores: Option<&Scores>) -> Vec<f32> {
+    let header = match scores {
+        Some(s) => [1.0, s.accuracy as f32, s.nmi as f32, s.ari as f32, s.silhouette as f32, s.clusters_used as f32],
+        None => [0.0; 6],
+    };
+    [&header[..], &pack_map(m)].concat()
 }

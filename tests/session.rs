@@ -314,3 +314,27 @@ fn fewer_training_images_than_clusters_is_an_error_not_a_panic() {
     // The model in use is still the shipped one and still answers.
     assert_eq!(session.info().source, "shipped");
 }
+
+#[test]
+fn the_two_step_baselines_map_groups_the_test_digits_by_k_means_and_scores_them() {
+    let mut session = shipped();
+    assert!(matches!(block(session.baseline_map(WEIGHTS)), Err(SessionError::NoTestSet)));
+    block(session.set_test_set(test_set().take(2000))).unwrap();
+    // Any weights file of this architecture is a VAE to encode with; the shipped one's codes
+    // separate the digits well, so k-means on them must score far above chance.
+    let (map, scores) = block(session.baseline_map(WEIGHTS)).unwrap();
+    assert_eq!((map.positions.len(), map.clusters.len(), map.codes.len()), (4000, 2000, 20000));
+    assert!(map.clusters.iter().all(|&g| g < 10));
+    assert_eq!(map.labels.as_ref().map(Vec::len), Some(2000));
+    let scores = scores.expect("MNIST has labels");
+    assert!(scores.accuracy > 0.8, "{scores:?}");
+    // The same groups on every call (k-means is seeded), and the model in use untouched.
+    let (again, _) = block(session.baseline_map(WEIGHTS)).unwrap();
+    assert_eq!(again.clusters, map.clusters);
+    assert_eq!(session.info().source, "shipped");
+    // A damaged file, or fewer digits than groups: errors, not panics.
+    assert!(block(session.baseline_map(&WEIGHTS[..1000])).is_err());
+    block(session.set_test_set(test_set().take(5))).unwrap();
+    let error = block(session.baseline_map(WEIGHTS)).unwrap_err().to_string();
+    assert!(error.contains("too few"), "{error}");
+}

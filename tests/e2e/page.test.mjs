@@ -124,6 +124,30 @@ test('the map switches to UMAP, which keeps the digits apart better than PCA, an
   await page.close();
 });
 
+test('the two-step baseline shows its map and its scores beside the model\'s, which beat them', async () => {
+  const { page, errors } = await openPage(browser, server.url);
+  await page.locator('#map').scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('#map-status').textContent.includes('10,000 digits'), null, { timeout: 120000 });
+  await page.selectOption('[data-testid=map-source]', 'baseline');
+  await page.waitForFunction(() => document.querySelector('[data-testid=latent-map]').dataset.source === 'baseline' && /k-means/.test(document.querySelector('#map-status').textContent), null, { timeout: 120000 });
+  const rows = await page.$$eval('#scores dt', (dts) => dts.map((dt) => [dt.textContent, ...[dt.nextElementSibling, dt.nextElementSibling?.nextElementSibling].map((dd) => dd?.textContent)]));
+  const accuracy = rows.find(([name]) => name.startsWith('Accuracy'));
+  assert.ok(accuracy, JSON.stringify(rows));
+  const [model, baseline] = accuracy.slice(1).map((text) => Number.parseFloat(text));
+  assert.ok(baseline > 50 && baseline < model, `two steps ${baseline}% < one step ${model}%`);
+  await draw(page, SEVEN);
+  await settledResult(page);
+  assert.ok(await page.locator('[data-testid=map-pin]').isHidden(), 'the drawing is placed by the model, not on the baseline\'s map');
+  await page.locator('#map').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${SCREENSHOTS}/e2e-map-baseline.png` });
+  await page.selectOption('[data-testid=map-source]', 'model');
+  await page.waitForFunction(() => document.querySelector('[data-testid=latent-map]').dataset.source === 'model');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=map-pin]').hidden);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('training shows the clusters forming: the map and the grid follow it, and its frames replay', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.click('#train-form summary');

@@ -4,7 +4,7 @@ import type { App } from '../shared/app';
 import type { DrawPad } from '../shared/drawPad';
 import { drawDigit, drawDigitGrid, IMAGE_PIXELS } from '../shared/images';
 import { byId, detach, percent, showFailure } from '../shared/ui';
-import type { Classification } from '../worker/worker';
+import type { Classification, ModelInfo } from '../worker/worker';
 
 export interface DrawSection {
   /** The last result, for the map's "your drawing" marker. */
@@ -12,12 +12,12 @@ export interface DrawSection {
   refresh(): void;
 }
 
-/** `pad` was made at first paint (see main.ts) and may already hold ink: it is answered now. */
+/** `pad` was made at first paint (see boot.ts) and may already hold ink: it is answered now. */
 export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Classification | null) => void): DrawSection {
   const result = byId('cluster-result');
   const probs = byId<HTMLOListElement>('cluster-probs');
   let prototypes: Float32Array | null = null;
-  // The worker a request is in flight on: after a restart, a call on the old worker never returns.
+  // The worker a request is in flight on: after a restart, the next drawing goes to the new one.
   let inFlightOn: unknown = null;
   let dirty = false;
   const section: DrawSection = { last: null, refresh: () => request() };
@@ -55,64 +55,15 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
   function show(c: Classification | null): void {
     section.last = c;
     onResult(c);
-    if (!c) {
-      result.textContent = 'Draw a digit in the box.';
-      result.removeAttribute('data-cluster');
-      result.removeAttribute('data-majority-label');
-      probs.replaceChildren();
-      for (const id of ['model-input', 'reconstruction', 'prototype']) clearCanvas(byId<HTMLCanvasElement>(id));
-      byId('typical').hidden = true;
-      return;
-    }
+    if (!c) return clearResult(result);
     // Navigation to the first answer, for the benchmarks (and the browser's performance tools).
     if (performance.getEntriesByName('first-cluster').length === 0) performance.mark('first-cluster');
-    const majority = app.model.majority[c.cluster];
-    result.dataset.cluster = String(c.cluster);
-    if (majority) result.dataset.majorityLabel = String(majority[0]);
-    else result.removeAttribute('data-majority-label');
-    result.replaceChildren(
-      Object.assign(document.createElement('strong'), { textContent: `Cluster ${c.cluster}` }),
-      document.createTextNode(
-        majority ? `: mostly ${majority[0]}s (${percent(majority[1], 0)} of its test digits)` : '',
-      ),
-      Object.assign(document.createElement('span'), {
-        className: 'confidence',
-        textContent: ` · ${percent(c.probabilities[c.cluster])} sure`,
-      }),
-    );
-    probs.replaceChildren(
-      ...Array.from(c.probabilities, (p, k) => {
-        const item = document.createElement('li');
-        item.className = k === c.cluster ? 'best' : '';
-        const label = app.model.majority[k];
-        item.innerHTML = `<span class="k">${k}</span><span class="bar"><span style="width:${(100 * p).toFixed(1)}%"></span></span><span class="p">${percent(p, 0)}</span>`;
-        item.title = label ? `cluster ${k}: mostly ${label[0]}s` : `cluster ${k}`;
-        item.dataset.probability = String(p);
-        return item;
-      }),
-    );
+    showCluster(result, c, app.model.majority);
+    showProbabilities(probs, c, app.model.majority);
     drawDigit(byId<HTMLCanvasElement>('model-input'), c.input);
     drawDigit(byId<HTMLCanvasElement>('reconstruction'), c.reconstruction);
     if (prototypes) drawDigit(byId<HTMLCanvasElement>('prototype'), prototypes, c.cluster * IMAGE_PIXELS);
-    showTypical(c.cluster);
-  }
-
-  function showTypical(cluster: number): void {
-    const box = byId('typical');
-    if (!app.map || !app.testImages) {
-      box.hidden = true;
-      return;
-    }
-    const picks: number[] = [];
-    for (let i = 0; i < app.map.clusters.length && picks.length < 12; i++) {
-      if (app.map.clusters[i] === cluster) picks.push(i);
-    }
-    const values = new Float32Array(picks.length * IMAGE_PIXELS);
-    picks.forEach((index, j) => {
-      for (let p = 0; p < IMAGE_PIXELS; p++) values[j * IMAGE_PIXELS + p] = app.testImages![index * IMAGE_PIXELS + p] / 255;
-    });
-    drawDigitGrid(byId<HTMLCanvasElement>('typical-grid'), values, 1, picks.length);
-    box.hidden = picks.length === 0;
+    showTypical(app, c.cluster);
   }
 
   async function loadPrototypes(): Promise<void> {
@@ -133,6 +84,67 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
   return section;
 }
 
+type Majority = ModelInfo['majority'];
+
 function clearCanvas(canvas: HTMLCanvasElement): void {
   canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+}
+
+function clearResult(result: HTMLElement): void {
+  result.textContent = 'Draw a digit in the box.';
+  result.removeAttribute('data-cluster');
+  result.removeAttribute('data-majority-label');
+  byId('cluster-probs').replaceChildren();
+  for (const id of ['model-input', 'reconstruction', 'prototype']) clearCanvas(byId<HTMLCanvasElement>(id));
+  byId('typical').hidden = true;
+}
+
+/** "Cluster 3: mostly 7s (97% of its test digits) · 99% sure". */
+function showCluster(result: HTMLElement, c: Classification, majorities: Majority): void {
+  const majority = majorities[c.cluster];
+  result.dataset.cluster = String(c.cluster);
+  if (majority) result.dataset.majorityLabel = String(majority[0]);
+  else result.removeAttribute('data-majority-label');
+  result.replaceChildren(
+    Object.assign(document.createElement('strong'), { textContent: `Cluster ${c.cluster}` }),
+    document.createTextNode(majority ? `: mostly ${majority[0]}s (${percent(majority[1], 0)} of its test digits)` : ''),
+    Object.assign(document.createElement('span'), {
+      className: 'confidence',
+      textContent: ` · ${percent(c.probabilities[c.cluster])} sure`,
+    }),
+  );
+}
+
+/** One bar per cluster. */
+function showProbabilities(probs: HTMLOListElement, c: Classification, majorities: Majority): void {
+  probs.replaceChildren(
+    ...Array.from(c.probabilities, (p, k) => {
+      const item = document.createElement('li');
+      item.className = k === c.cluster ? 'best' : '';
+      const label = majorities[k];
+      item.innerHTML = `<span class="k">${k}</span><span class="bar"><span style="width:${(100 * p).toFixed(1)}%"></span></span><span class="p">${percent(p, 0)}</span>`;
+      item.title = label ? `cluster ${k}: mostly ${label[0]}s` : `cluster ${k}`;
+      item.dataset.probability = String(p);
+      return item;
+    }),
+  );
+}
+
+/** Test digits of `cluster`, once the map has them. */
+function showTypical(app: App, cluster: number): void {
+  const box = byId('typical');
+  if (!app.map || !app.testImages) {
+    box.hidden = true;
+    return;
+  }
+  const picks: number[] = [];
+  for (let i = 0; i < app.map.clusters.length && picks.length < 12; i++) {
+    if (app.map.clusters[i] === cluster) picks.push(i);
+  }
+  const values = new Float32Array(picks.length * IMAGE_PIXELS);
+  picks.forEach((index, j) => {
+    for (let p = 0; p < IMAGE_PIXELS; p++) values[j * IMAGE_PIXELS + p] = app.testImages![index * IMAGE_PIXELS + p] / 255;
+  });
+  drawDigitGrid(byId<HTMLCanvasElement>('typical-grid'), values, 1, picks.length);
+  box.hidden = picks.length === 0;
 }

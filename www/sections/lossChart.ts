@@ -19,8 +19,8 @@ const TERM_NAMES: Record<Term, string> = {
 const TERM_MEANINGS: Record<Term, string> = {
   total: 'what training minimises: the sum of the others (lower is better)',
   reconstruction: 'how badly the decoder redraws each digit from its code',
-  kl_z: 'how far each code strays from its cluster’s Gaussian',
-  kl_y: 'the price of a sure cluster guess (at most ln K): it keeps the guesses honest',
+  kl_z: 'how far each code strays from its cluster’s Gaussian (0 while pretraining: no clusters yet)',
+  kl_y: 'the price of a sure cluster guess (at most ln K): it keeps the guesses honest (0 while pretraining)',
   anchor: 'only while anchored: how far the guesses are from the groups found at the start',
 };
 

@@ -34,6 +34,8 @@ const IMAGES_PER_EPOCH = 60_000;
  *  (README, "Speed": 5,723 images/s). */
 const REFERENCE_IMAGES_PER_SECOND = 5_723;
 const SPEED_KEY = 'mixvae.trainImagesPerSecond';
+/** Steps a run must have taken here before its speed replaces the estimate's. */
+const MIN_STEPS_TIMED = 100;
 
 export interface TrainForm {
   read(): TrainSettings;
@@ -42,8 +44,8 @@ export interface TrainForm {
    *  browser also marks it); null when all are valid. The core checks the values again. */
   invalid(): string | null;
   setEnabled(enabled: boolean): void;
-  /** A run here trained at this speed: later estimates use it. */
-  measured(imagesPerSecond: number): void;
+  /** A run here trained at this speed over `steps` steps: later estimates use it. */
+  measured(imagesPerSecond: number, steps: number): void;
 }
 
 export function setupTrainForm(): TrainForm {
@@ -114,8 +116,9 @@ export function setupTrainForm(): TrainForm {
       for (const input of inputs) input.disabled = !enabled;
       presetSelect.disabled = !enabled;
     },
-    measured(imagesPerSecond: number): void {
-      if (!(imagesPerSecond > 0)) return;
+    measured(imagesPerSecond: number, steps: number): void {
+      // A few steps are mostly start-up (the first chunk, the data): not a speed.
+      if (!(imagesPerSecond > 0) || steps < MIN_STEPS_TIMED) return;
       localStorage.setItem(SPEED_KEY, String(imagesPerSecond));
       describe();
     },
@@ -130,5 +133,5 @@ function estimate(s: TrainSettings): string {
   const time = (epochs * IMAGES_PER_EPOCH) / speed;
   if (!Number.isFinite(time)) return 'Fill in every field';
   const basis = stored > 0 ? 'at the speed of the last run here' : 'at the CPU speed of a 2-core laptop';
-  return `${epochs} epochs: about ${seconds(time)} of training ${basis}`;
+  return `${epochs} epoch${epochs === 1 ? '' : 's'}: about ${seconds(time)} of training ${basis}`;
 }

@@ -60,7 +60,9 @@ const api = {
   async umap(
     allCodes: Float32Array,
     latentDim: number,
-    onFrame: (positions: Float32Array, done: number) => void,
+    // Through Comlink the page's callback returns a promise: awaiting it lets a frame be drawn
+    // (and other calls in) before the next steps.
+    onFrame: (positions: Float32Array, done: number) => void | Promise<void>,
   ): Promise<Float32Array> {
     codes = allCodes;
     dim = latentDim;

@@ -2,6 +2,8 @@
 // their parts (layouts in src/web.rs): read back here into typed views of that one buffer, which
 // the worker then transfers to the page whole.
 
+import type { Scores } from '../../pkg/mixvae.js';
+
 const PIXELS = 784;
 
 /** A drawing encoded. */
@@ -76,6 +78,18 @@ export function unpackEncoding(packed: Float32Array): Encoding {
   const r = new Reader(packed);
   const [n, d, k] = r.take(3);
   return { means: r.take(n * d), logvars: r.take(n * d), probabilities: r.take(n * k), clusters: Uint32Array.from(r.take(n)) };
+}
+
+/** The two-step baseline on the test digits: its k-means groups on the map, and its scores. */
+export interface BaselineView {
+  map: MapView;
+  scores: Scores | null;
+}
+
+export function unpackBaseline(packed: Float32Array): BaselineView {
+  const [hasScores, accuracy, nmi, ari, silhouette, clustersUsed] = packed.subarray(0, 6);
+  const scores = hasScores ? { accuracy, nmi, ari, silhouette, clusters_used: clustersUsed } : null;
+  return { scores, map: unpackMap(packed.subarray(6)) };
 }
 
 export function unpackMap(packed: Float32Array): MapView {

@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import init, { Engine, type ChunkReport, type ModelInfo, type TrainProgress, type TrainSettings } from '../../pkg/mixvae.js';
 import wasmUrl from '../../pkg/mixvae_bg.wasm?url';
 import weightsUrl from '../model/mixvae.safetensors?url';
+import baselineUrl from '../model/baseline.safetensors?url';
 import shippedSummary from '../model/mixvae.json?raw';
 import {
   MEASURE_BATCH,
@@ -22,10 +23,10 @@ import {
 import { fetchDataset, type DownloadProgress } from './download';
 import { watchGpuDevices } from './gpuWatch';
 import { forgetSaved, loadSaved, saveModel } from './persistence';
-import { unpackClassification, unpackEncoding, unpackMap } from './unpack';
+import { unpackBaseline, unpackClassification, unpackEncoding, unpackMap } from './unpack';
 
 export type { ChunkReport, ModelInfo, TrainProgress, TrainSettings, Throughput, StepProfile } from '../../pkg/mixvae.js';
-export type { Classification, Encoding, MapView } from './unpack';
+export type { BaselineView, Classification, Encoding, MapView } from './unpack';
 
 /// How long one training chunk may hold the worker.
 const CHUNK_MS = 120;
@@ -75,21 +76,28 @@ function serial<T>(call: (engine: Engine) => Promise<T> | T, name = call.toStrin
   return run;
 }
 
-/** `result` with the buffer its typed arrays view moved to the page rather than copied. */
-function transferArrays<T extends object>(result: T): T {
-  const buffers = new Set(
-    Object.values(result)
-      .filter((value): value is ArrayBufferView => ArrayBuffer.isView(value))
-      .map((view) => view.buffer as ArrayBuffer),
-  );
-  return Comlink.transfer(result, [...buffers]);
+/** The buffers under `value`'s typed arrays (its own, and one level down). */
+function buffersOf(value: object): Set<ArrayBuffer> {
+  const buffers = new Set<ArrayBuffer>();
+  for (const part of Object.values(value)) {
+    if (ArrayBuffer.isView(part)) buffers.add(part.buffer as ArrayBuffer);
+    else if (part && typeof part === 'object') for (const inner of buffersOf(part as object)) buffers.add(inner);
+  }
+  return buffers;
 }
 
-async function shippedWeights(): Promise<Uint8Array> {
-  const response = await fetch(weightsUrl);
-  if (!response.ok) throw new Error(`the shipped model could not be fetched (HTTP ${response.status})`);
+/** `result` with the buffers its typed arrays view moved to the page rather than copied. */
+function transferArrays<T extends object>(result: T): T {
+  return Comlink.transfer(result, [...buffersOf(result)]);
+}
+
+async function fetchWeights(url: string, what: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${what} could not be fetched (HTTP ${response.status})`);
   return new Uint8Array(await response.arrayBuffer());
 }
+
+const shippedWeights = () => fetchWeights(weightsUrl, 'the shipped model');
 
 /** Saves the model in use, with the training run's position if one is under way. */
 async function saveCurrent(source: string): Promise<void> {
@@ -199,6 +207,13 @@ const api = {
   },
 
   latentMap: async () => transferArrays(unpackMap(await serial((e) => e.latentMap()))),
+
+  /** The two-step baseline of the articles (a plain VAE shipped beside the model, then k-means
+   *  on its codes) on the test digits: its map and its scores. */
+  async baselineMap() {
+    const weights = await fetchWeights(baselineUrl, 'the baseline model');
+    return transferArrays(unpackBaseline(await serial((e) => e.baselineMap(weights))));
+  },
 
   /** Fetches the 60,000 training digits, unless they are loaded already. */
   async loadTrainSet(onProgress: (p: DownloadProgress) => void): Promise<number> {

@@ -16,7 +16,7 @@ use mixvae::metrics::{Scores, clustering_accuracy, majority_labels};
 use mixvae::model::{ClusterVae, ModelConfig};
 use mixvae::recipe::{PriorInit, TrainingConfig};
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
-use mixvae::training::{Stage, Trainer};
+use mixvae::training::{EpochReport, Stage, Trainer};
 
 use crate::backend::BackendArgs;
 
@@ -167,6 +167,10 @@ struct BaselineArgs {
     /// Epochs of the plain VAE.
     #[arg(long, default_value_t = defaults().pretrain_epochs)]
     epochs: usize,
+    /// Also write the VAE to `<out>.safetensors` and its scores to `<out>.json` (the page's
+    /// baseline is `www/model/baseline`).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -284,26 +288,64 @@ fn load_model(path: &Path, device: &Device) -> Result<(ClusterVae, ModelConfig),
     from_safetensors_bytes(&bytes, device).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+impl TrainArgs {
+    /// The run these arguments ask for.
+    fn config(&self) -> TrainingConfig {
+        TrainingConfig::new(self.model.config())
+            .with_pretrain_epochs(self.pretrain_epochs)
+            .with_anchor_epochs(self.anchor_epochs)
+            .with_anchor_weight(self.anchor_weight)
+            .with_init_sample(self.init_sample)
+            .with_epochs(self.epochs)
+            .with_batch_size(self.batch_size)
+            .with_learning_rate(self.learning_rate)
+            .with_lr_decay(self.lr_decay)
+            .with_mixture_lr_scale(self.mixture_lr_scale)
+            .with_warmup_epochs(self.warmup_epochs)
+            .with_prior_init(self.prior_init.into())
+            .with_seed(self.model.seed)
+    }
+}
+
+fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Pretrain => "pretrain",
+        Stage::Anchor => "anchor",
+        Stage::Mixture => "mixture",
+    }
+}
+
+/// One epoch's line: its loss terms, and how well the initial groups matched the digits (after
+/// the first anchor epoch; labels never reach training).
+fn epoch_line(report: &EpochReport, trainer: &Trainer, train_set: &Dataset) -> String {
+    let t = &report.mean_terms;
+    let mut line = format!(
+        "epoch {:>3}/{} {:?}: loss {:.2} rec {:.2} kl_z {:.3} kl_y {:.4} anchor {:.4}",
+        report.epoch + 1,
+        trainer.config().total_epochs(),
+        report.stage,
+        t.total,
+        t.reconstruction,
+        t.kl_z,
+        t.kl_y,
+        t.anchor
+    );
+    let first_anchor_epoch = report.epoch.saturating_sub(trainer.config().pretrain_epochs) == 0;
+    if let (Stage::Anchor, true, Some(anchors), Some(labels)) =
+        (report.stage, first_anchor_epoch, trainer.anchors(), train_set.labels())
+    {
+        let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
+        line += &format!(" | initial groups match digits {:.4}", clustering_accuracy(anchors, &labels));
+    }
+    line
+}
+
 fn train_command(args: TrainArgs) -> CliResult {
     let (train_set, test_set) = load_data(&args.data)?;
-    let model_config = args.model.config();
-    let config = TrainingConfig::new(model_config.clone())
-        .with_pretrain_epochs(args.pretrain_epochs)
-        .with_anchor_epochs(args.anchor_epochs)
-        .with_anchor_weight(args.anchor_weight)
-        .with_init_sample(args.init_sample)
-        .with_epochs(args.epochs)
-        .with_batch_size(args.batch_size)
-        .with_learning_rate(args.learning_rate)
-        .with_lr_decay(args.lr_decay)
-        .with_mixture_lr_scale(args.mixture_lr_scale)
-        .with_warmup_epochs(args.warmup_epochs)
-        .with_prior_init(args.prior_init.into())
-        .with_seed(args.model.seed);
+    let config = args.config();
     let training_json = serde_json::to_value(&config).expect("config serialises");
     let device = open_device(&args.backend)?;
     let mut trainer = Trainer::new(config, train_set.len(), &device).map_err(|e| e.to_string())?;
-    let total_epochs = trainer.config().total_epochs();
     let json = args.data.json;
     let started = Instant::now();
     let mut train_seconds = 0.0;
@@ -312,15 +354,11 @@ fn train_command(args: TrainArgs) -> CliResult {
         let epoch_started = Instant::now();
         let progress = bar(trainer.steps_per_epoch() as u64, json);
         let report = pollster::block_on(trainer.train_epoch(&train_set, |step| {
-            let stage = match step.stage {
-                Stage::Pretrain => "pretrain",
-                Stage::Anchor => "anchor",
-                Stage::Mixture => "mixture",
-            };
-            progress.set_prefix(format!("{stage} {}/{}", step.epoch + 1, step.total_epochs));
+            progress.set_prefix(format!("{} {}/{}", stage_name(step.stage), step.epoch + 1, step.total_epochs));
+            let t = &step.terms;
             progress.set_message(format!(
                 "loss {:.1} (rec {:.1}, kl_z {:.2}, kl_y {:.3}, anchor {:.3})",
-                step.terms.total, step.terms.reconstruction, step.terms.kl_z, step.terms.kl_y, step.terms.anchor
+                t.total, t.reconstruction, t.kl_z, t.kl_y, t.anchor
             ));
             progress.inc(1);
             ControlFlow::Continue(())
@@ -335,26 +373,7 @@ fn train_command(args: TrainArgs) -> CliResult {
             && !trainer.is_finished()
             && args.eval_every > 0
             && clustering_epoch % args.eval_every == 0;
-        let mut line = format!(
-            "epoch {:>3}/{total_epochs} {:?}: loss {:.2} rec {:.2} kl_z {:.3} kl_y {:.4} anchor {:.4}",
-            report.epoch + 1,
-            report.stage,
-            report.mean_terms.total,
-            report.mean_terms.reconstruction,
-            report.mean_terms.kl_z,
-            report.mean_terms.kl_y,
-            report.mean_terms.anchor
-        );
-        if let (Stage::Anchor, 0, Some(anchors), Some(labels)) = (
-            report.stage,
-            report.epoch.saturating_sub(trainer.config().pretrain_epochs),
-            trainer.anchors(),
-            train_set.labels(),
-        ) {
-            // Labels never reach training; this only tells how well the initial groups match them.
-            let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
-            line += &format!(" | initial groups match digits {:.4}", clustering_accuracy(anchors, &labels));
-        }
+        let mut line = epoch_line(&report, &trainer, &train_set);
         if score_now {
             let scores =
                 pollster::block_on(evaluate(&trainer.model(), &test_set, &device)).map_err(|e| e.to_string())?;
@@ -369,31 +388,34 @@ fn train_command(args: TrainArgs) -> CliResult {
         }
     }
     let model = trainer.model();
-    let summary = summarise(&model, model_config, &test_set, &device, Some(training_json), train_seconds, images)?;
+    let summary =
+        summarise(&model, args.model.config(), &test_set, &device, Some(training_json), train_seconds, images)?;
     let out = args.out.with_extension("safetensors");
     write_model(&out, &model, &summary)?;
+    print_trained(&summary, &out, test_set.len(), model.components(), json, started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// What `train` prints at the end: the scores, as JSON or as text.
+fn print_trained(summary: &ModelSummary, out: &Path, test_size: usize, k: usize, json: bool, total_seconds: f64) {
     let scores = summary.test_scores.as_ref().expect("MNIST test set has labels");
+    let train_seconds = summary.train_seconds.unwrap_or(0.0);
     if json {
-        let mut value = scores_json(scores, test_set.len(), model.components());
+        let mut value = scores_json(scores, test_size, k);
         value["train_seconds"] = train_seconds.into();
         value["images_per_second"] = summary.images_per_second.into();
         value["model"] = out.display().to_string().into();
         println!("{value}");
     } else {
-        print_scores(
-            &format!(
-                "trained in {:.0} s ({:.0} images/s), wrote {}",
-                train_seconds,
-                summary.images_per_second.unwrap_or(0.0),
-                out.display()
-            ),
-            scores,
-            test_set.len(),
-            model.components(),
+        let title = format!(
+            "trained in {:.0} s ({:.0} images/s), wrote {}",
+            train_seconds,
+            summary.images_per_second.unwrap_or(0.0),
+            out.display()
         );
-        println!("  total time    {:.0} s", started.elapsed().as_secs_f64());
+        print_scores(&title, scores, test_size, k);
+        println!("  total time    {total_seconds:.0} s");
     }
-    Ok(())
 }
 
 fn summarise(
@@ -471,7 +493,8 @@ fn baseline_command(args: BaselineArgs) -> CliResult {
     progress.set_prefix("VAE");
     let started = Instant::now();
     let device = open_device(&args.backend)?;
-    let (_, scores) = pollster::block_on(run_baseline(config, &train_set, &test_set, &device, |step| {
+    let training_json = serde_json::to_value(&config).expect("config serialises");
+    let (vae, scores) = pollster::block_on(run_baseline(config, &train_set, &test_set, &device, |step| {
         progress.set_message(format!("loss {:.1}", step.terms.total));
         progress.inc(1);
     }))
@@ -479,6 +502,18 @@ fn baseline_command(args: BaselineArgs) -> CliResult {
     progress.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     let scores = scores.ok_or("the test set has no labels")?;
+    if let Some(out) = &args.out {
+        let summary = ModelSummary {
+            model: args.model.config(),
+            training: Some(training_json),
+            test_scores: Some(scores.clone()),
+            train_seconds: Some(seconds),
+            images_per_second: None,
+            // k-means groups are not the VAE's components: no majority per component.
+            cluster_majority: Vec::new(),
+        };
+        write_model(&out.with_extension("safetensors"), &vae, &summary)?;
+    }
     if args.data.json {
         let mut value = scores_json(&scores, test_set.len(), args.model.components);
         value["method"] = "vae+kmeans".into();
