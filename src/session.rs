@@ -121,6 +121,28 @@ pub struct MapView {
     pub latent_dim: usize,
 }
 
+impl MapView {
+    /// `codes` (`[n, latent_dim]`) on `map`'s plane, each with its cluster (or group) and label.
+    fn on(
+        map: &LatentMap,
+        codes: Vec<f32>,
+        latent_dim: usize,
+        clusters: &[usize],
+        labels: Option<Vec<u8>>,
+    ) -> Result<Self, ProjectionError> {
+        let positions = map.project(&codes)?;
+        Ok(Self {
+            explained: map.explained_variance_ratio(&codes)?,
+            extent: map_extent(&positions),
+            positions,
+            clusters: clusters.iter().map(|&c| c as u32).collect(),
+            labels,
+            codes,
+            latent_dim,
+        })
+    }
+}
+
 /// Where a training run stands: what a reload needs to resume it (with the weights, and the
 /// digits' groups from [`Session::train_anchors`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -362,15 +384,10 @@ impl Session {
 
     /// The test digits on the latent map.
     pub async fn latent_map(&mut self) -> Result<MapView, SessionError> {
-        let (encoded, map) = self.encoded_test().await?;
-        let positions = map.project(&encoded.means)?;
-        let explained = map.explained_variance_ratio(&encoded.means)?;
-        let clusters = encoded.clusters().into_iter().map(|c| c as u32).collect();
-        let codes = encoded.means.clone();
-        let latent_dim = encoded.latent_dim;
         let labels = self.test.as_ref().and_then(Dataset::labels).map(<[u8]>::to_vec);
-        let extent = map_extent(&positions);
-        Ok(MapView { positions, clusters, labels, explained, extent, codes, latent_dim })
+        let (encoded, map) = self.encoded_test().await?;
+        let clusters = encoded.clusters();
+        Ok(MapView::on(map, encoded.means.clone(), encoded.latent_dim, &clusters, labels)?)
     }
 
     /// The two-step baseline on the test digits: the plain VAE in `weights` (checked like any
@@ -385,17 +402,8 @@ impl Session {
         }
         let fit = two_step(&vae, data, &self.device, BASELINE_KMEANS_SEED).await?;
         let map = LatentMap::fit(&fit.means, fit.latent_dim)?;
-        let positions = map.project(&fit.means)?;
-        let view = MapView {
-            explained: map.explained_variance_ratio(&fit.means)?,
-            extent: map_extent(&positions),
-            positions,
-            clusters: fit.groups.iter().map(|&g| g as u32).collect(),
-            labels: data.labels().map(<[u8]>::to_vec),
-            codes: fit.means,
-            latent_dim: fit.latent_dim,
-        };
-        Ok((view, fit.scores))
+        let labels = data.labels().map(<[u8]>::to_vec);
+        Ok((MapView::on(&map, fit.means, fit.latent_dim, &fit.groups, labels)?, fit.scores))
     }
 
     /// Decodes a `rows x cols` grid over the map's extent: `[rows * cols, 784]`, row by row from

@@ -8,7 +8,7 @@ import * as Comlink from 'comlink';
 import type { App } from '../shared/app';
 import { autoResize, echarts } from '../shared/charts';
 import { drawDigitGrid } from '../shared/images';
-import { byId, detach, percent, showFailure } from '../shared/ui';
+import { byId, detach, downloaded, percent, showFailure } from '../shared/ui';
 import type { DownloadProgress } from '../worker/download';
 import type { BaselineView, Classification, MapView } from '../worker/worker';
 import { majorities, paintMap, showScores, type MapPoints } from './mapChart';
@@ -36,7 +36,7 @@ export function showProgress(label: string, p: DownloadProgress): void {
     bar.max = p.total;
     bar.value = Math.min(p.loaded, p.total);
   } else bar.removeAttribute('value');
-  byId('map-status').textContent = `${label}: ${(p.loaded / 1e6).toFixed(1)} MB${p.total ? ` of ${(p.total / 1e6).toFixed(1)} MB` : ''}`;
+  byId('map-status').textContent = `${label}: ${downloaded(p.loaded, p.total)}`;
 }
 
 interface Baseline {

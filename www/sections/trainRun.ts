@@ -1,6 +1,6 @@
 // What a training run shows while it goes: the progress bar with the time left, the status line,
 // the loss chart (lossChart.ts) and a row of scores after each epoch.
-import { byId, percent, seconds } from '../shared/ui';
+import { byId, downloaded, percent, seconds } from '../shared/ui';
 import type { ChunkReport, TrainSettings } from '../worker/worker';
 import { setupLossChart } from './lossChart';
 
@@ -59,7 +59,7 @@ export class RunView {
   showDownload(loaded: number, total: number | null): void {
     this.progress.max = total ?? 1;
     this.progress.value = loaded;
-    this.status.textContent = `Loading the 60,000 training digits: ${(loaded / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`;
+    this.status.textContent = `Loading the 60,000 training digits: ${downloaded(loaded, total)}`;
   }
 
   private showProgress(last: ChunkReport['steps'][number], settings: TrainSettings): void {

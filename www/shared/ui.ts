@@ -50,6 +50,12 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** "4.2 MB of 9.6 MB" (without a total: "4.2 MB"). */
+export function downloaded(loaded: number, total: number | null): string {
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  return total ? `${mb(loaded)} of ${mb(total)}` : mb(loaded);
+}
+
 export function seconds(s: number): string {
   if (!Number.isFinite(s)) return '…';
   const whole = Math.round(s);
