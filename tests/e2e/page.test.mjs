@@ -127,7 +127,8 @@ test('the map switches to UMAP, which keeps the digits apart better than PCA, an
 test('the two-step baseline shows its map and its scores beside the model\'s, which beat them', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.locator('#map').scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelector('#map-status').textContent.includes('10,000 digits'), null, { timeout: 120000 });
+  // Chosen while the model's map is still being made: the choice must not be lost.
+  await page.waitForFunction(() => document.querySelector('#map-status').textContent.startsWith('Encoding the test digits'), null, { timeout: 120000 });
   await page.selectOption('[data-testid=map-source]', 'baseline');
   await page.waitForFunction(() => document.querySelector('[data-testid=latent-map]').dataset.source === 'baseline' && /k-means/.test(document.querySelector('#map-status').textContent), null, { timeout: 120000 });
   const rows = await page.$$eval('#scores dt', (dts) => dts.map((dt) => [dt.textContent, ...[dt.nextElementSibling, dt.nextElementSibling?.nextElementSibling].map((dd) => dd?.textContent)]));

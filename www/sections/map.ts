@@ -99,6 +99,8 @@ class LatentMap implements MapSection {
   private loading: Promise<boolean> | null = null;
   private loadingOn: unknown = null;
   private renderingOn: unknown = null;
+  /** A render asked for while one was in flight: done when that one ends. */
+  private renderAgain = false;
 
   constructor(private readonly app: App) {
     autoResize(this.chart, this.element);
@@ -191,7 +193,11 @@ class LatentMap implements MapSection {
   }
 
   private async render(): Promise<void> {
-    if (this.renderingOn === this.app.worker || !(await this.ensureTestSet())) return;
+    if (this.renderingOn === this.app.worker) {
+      this.renderAgain = true; // e.g. the source changed meanwhile: the render in flight is of the old one
+      return;
+    }
+    if (!(await this.ensureTestSet())) return;
     const worker = this.app.worker;
     this.renderingOn = worker;
     try {
@@ -217,6 +223,10 @@ class LatentMap implements MapSection {
       showFailure('Could not draw the map', error);
     } finally {
       if (this.renderingOn === worker) this.renderingOn = null;
+      if (this.renderAgain && !this.renderingOn) {
+        this.renderAgain = false;
+        this.refresh();
+      }
     }
   }
 
