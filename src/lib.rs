@@ -3,6 +3,7 @@
 //!
 //! A map of the modules, one concern each:
 //! - [`data`]: IDX parsing with checks, seeded minibatches
+//! - [`augment`]: small random shifts, turns and scalings of the training digits
 //! - [`drawing`]: a drawing on the page turned into an MNIST-style input
 //! - [`generation`]: samples of each component, decoded
 //! - [`model`]: encoder, decoder and mixture prior
@@ -20,6 +21,7 @@
 //! - [`store`]: SafeTensors weights with their config, checked on load
 //! - `web` (wasm32 only): the wasm-bindgen surface the page's worker calls
 
+pub mod augment;
 pub mod baseline;
 pub mod bench;
 pub mod clustering;

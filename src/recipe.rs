@@ -5,6 +5,7 @@
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
 
+use crate::augment::Distortion;
 use crate::loss::Objective;
 use crate::model::{ConfigError, ModelConfig};
 
@@ -56,6 +57,10 @@ pub struct TrainingConfig {
     /// Training images encoded for that initialisation.
     #[config(default = 20000)]
     pub init_sample: usize,
+    /// Training digits distorted at random in every stage (augmentation); `None`: the digits as
+    /// they are (and what a config saved before augmentation existed reads as).
+    #[config(default = "Some(Distortion::HANDWRITING)")]
+    pub augment: Option<Distortion>,
     #[config(default = 42)]
     pub seed: u64,
 }

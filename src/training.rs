@@ -424,7 +424,7 @@ impl Trainer {
         self.unread.clear();
         while self.cursor < steps_per_epoch {
             let batch = &self.pending[self.cursor];
-            let images = data.batch(batch, &self.device);
+            let images = self.batch_images(data, batch);
             let anchors = self.anchor_targets(&objective, batch);
             let terms = self.step(images, anchors, objective, learning_rate, None).await?;
             self.unread.push(terms);
@@ -479,6 +479,17 @@ impl Trainer {
             }
         }
         Ok(flow)
+    }
+
+    /// The batch's images, distorted when the config asks for augmentation (seeded by the run's
+    /// seed and the step, so a resumed run sees what the uninterrupted one would have).
+    fn batch_images(&self, data: &Dataset, batch: &[usize]) -> Tensor<2> {
+        let Some(distortion) = self.config.augment.filter(|d| !d.is_none()) else {
+            return data.batch(batch, &self.device);
+        };
+        let step = ((self.epoch as u64) << 32) | self.cursor as u64;
+        let seed = self.config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ step;
+        data.distorted_batch(batch, &distortion, seed, &self.device)
     }
 
     /// The anchor stage's one-hot targets for `batch` (`None` in other stages).

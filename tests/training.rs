@@ -6,6 +6,7 @@ use std::ops::ControlFlow;
 use std::sync::{Mutex, MutexGuard};
 
 use burn::tensor::Device;
+use mixvae::augment::Distortion;
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::inference::encode_dataset;
 use mixvae::model::ModelConfig;
@@ -115,6 +116,18 @@ fn the_same_seed_gives_the_same_numbers_and_another_seed_others() {
     let a = losses(7);
     assert_eq!(a, losses(7));
     assert_ne!(a, losses(8));
+}
+
+#[test]
+fn augmentation_changes_what_the_model_sees_and_none_turns_it_off() {
+    let data = digits(200);
+    let losses = |augment| {
+        let config = config(1, 0, PriorInit::Random, 7).with_augment(augment);
+        run(config, &data).2.iter().map(|s| s.terms.reconstruction).collect::<Vec<_>>()
+    };
+    let (plain, distorted) = (losses(None), losses(Some(Distortion::HANDWRITING)));
+    assert_eq!(plain[0].to_bits(), losses(None)[0].to_bits());
+    assert!(plain.iter().zip(&distorted).all(|(a, b)| a != b), "{plain:?} against {distorted:?}");
 }
 
 #[test]

@@ -126,6 +126,9 @@ struct TrainArgs {
     /// shows the collapse it prevents).
     #[arg(long, value_enum, default_value_t = PriorInitArg::TsneKMeans)]
     prior_init: PriorInitArg,
+    /// Train on the digits as they are, without the small random shifts, turns and scalings.
+    #[arg(long)]
+    no_augment: bool,
     /// Score on the test digits after every N epochs past pretraining (0 = only in the summary).
     #[arg(long, default_value_t = 5)]
     eval_every: usize,
@@ -303,6 +306,7 @@ impl TrainArgs {
             .with_mixture_lr_scale(self.mixture_lr_scale)
             .with_warmup_epochs(self.warmup_epochs)
             .with_prior_init(self.prior_init.into())
+            .with_augment(if self.no_augment { None } else { defaults().augment })
             .with_seed(self.model.seed)
     }
 }
