@@ -12,6 +12,7 @@ use web_time::Instant;
 use crate::data::Dataset;
 use crate::inference::{ReadbackError, evaluate};
 use crate::metrics::{Scores, clustering_accuracy};
+use crate::model::ClusterVae;
 use crate::recipe::TrainingConfig;
 use crate::training::{TrainError, Trainer};
 
@@ -86,7 +87,7 @@ pub async fn run_seed(
     test: &Dataset,
     device: &Device,
     mut on_epoch: impl FnMut(usize, usize),
-) -> Result<SeedRun, StudyError> {
+) -> Result<(SeedRun, ClusterVae), StudyError> {
     let seed = config.seed;
     let mut trainer = Trainer::new(config, train.len(), device)?;
     let total = trainer.config().total_epochs();
@@ -102,8 +103,9 @@ pub async fn run_seed(
         }
         on_epoch(trainer.epochs_done(), total);
     }
-    let scores = evaluate(&trainer.model(), test, device).await?.ok_or(StudyError::NoLabels)?;
-    Ok(SeedRun { seed, scores, initial_groups_accuracy, train_seconds })
+    let model = trainer.model();
+    let scores = evaluate(&model, test, device).await?.ok_or(StudyError::NoLabels)?;
+    Ok((SeedRun { seed, scores, initial_groups_accuracy, train_seconds }, model))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use mixvae::metrics::{Scores, clustering_accuracy, majority_labels};
 use mixvae::model::{ClusterVae, ModelConfig};
 use mixvae::recipe::{PriorInit, TrainingConfig};
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
+use mixvae::study::SeedRun;
 use mixvae::training::{EpochReport, Stage, Trainer};
 
 use crate::backend::BackendArgs;
@@ -398,6 +399,23 @@ fn train_command(args: TrainArgs) -> CliResult {
     write_model(&out, &model, &summary)?;
     print_trained(&summary, &out, test_set.len(), model.components(), json, started.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Writes a study's model for one seed as `train` writes its model (`mixvae study --keep`).
+pub fn keep_model(
+    out: &Path,
+    model: &ClusterVae,
+    model_config: ModelConfig,
+    test_set: &Dataset,
+    device: &Device,
+    training: serde_json::Value,
+    run: &SeedRun,
+) -> CliResult {
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let summary = ModelSummary { train_seconds: Some(run.train_seconds), images_per_second: None, ..summarise(model, model_config, test_set, device, Some(training), 0.0, 0)? };
+    write_model(out, model, &summary)
 }
 
 /// What `train` prints at the end: the scores, as JSON or as text.

@@ -2,6 +2,8 @@
 //! the table of what each reached: accuracy, NMI, ARI, how well its initial groups matched the
 //! digits, training time; then mean, worst, spread.
 
+use std::path::PathBuf;
+
 use clap::{Args, ValueEnum};
 use indicatif::ProgressBar;
 use serde_json::json;
@@ -10,7 +12,7 @@ use mixvae::recipe::TrainSettings;
 use mixvae::study::{SeedRun, SeedSummary, run_seed};
 
 use crate::backend::BackendArgs;
-use crate::cli::{DataArgs, load_data, open_device};
+use crate::cli::{DataArgs, keep_model, load_data, open_device};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Recipe {
@@ -41,6 +43,10 @@ pub struct StudyArgs {
     /// The seeds, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,2,3,4,5")]
     seeds: Vec<u64>,
+    /// Also keep each seed's model, as `<DIR>/seed-<N>.safetensors` and `.json` (as `train`
+    /// writes them): the best can be shipped without training it again.
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
 }
 
 pub fn study_command(args: StudyArgs) -> Result<(), String> {
@@ -53,10 +59,16 @@ pub fn study_command(args: StudyArgs) -> Result<(), String> {
         let progress =
             if args.data.json { ProgressBar::hidden() } else { ProgressBar::new(config.total_epochs() as u64) };
         progress.set_message(format!("seed {seed}"));
-        let run =
+        let training = serde_json::to_value(&config).map_err(|e| e.to_string())?;
+        let model_config = config.model.clone();
+        let (run, model) =
             pollster::block_on(run_seed(config, &train, &test, &device, |done, _| progress.set_position(done as u64)))
                 .map_err(|e| format!("seed {seed}: {e}"))?;
         progress.finish_and_clear();
+        if let Some(dir) = &args.keep {
+            let out = dir.join(format!("seed-{seed}.safetensors"));
+            keep_model(&out, &model, model_config, &test, &device, training, &run)?;
+        }
         eprintln!("seed {seed}: accuracy {:.4} in {:.0} s", run.scores.accuracy, run.train_seconds);
         runs.push(run);
     }
