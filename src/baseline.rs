@@ -13,13 +13,14 @@ use crate::recipe::{PriorInit, TrainingConfig};
 use crate::training::{TrainError, train};
 
 /// The training config of the baseline's VAE: the given architecture, `epochs` of the plain VAE
-/// objective and nothing else.
+/// objective and nothing else (the digits as they are: the articles' plain VAE).
 pub fn baseline_config(model: ModelConfig, epochs: usize, seed: u64) -> TrainingConfig {
     TrainingConfig::new(model)
         .with_pretrain_epochs(epochs)
         .with_pretrain_objective(Objective::Vae)
         .with_epochs(0)
         .with_prior_init(PriorInit::Random)
+        .with_augment(None)
         .with_seed(seed)
 }
 
