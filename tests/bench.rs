@@ -92,4 +92,7 @@ fn the_train_forms_defaults_are_the_page_defaults() {
     for (name, expected) in expected {
         assert_eq!(value(name), expected, "the Train form's {name}");
     }
+    let augment = html.split("name=\"augment\"").nth(1).expect("no input augment");
+    let checked = augment.split('>').next().unwrap().contains("checked");
+    assert_eq!(checked, d.augment, "the Train form's augment");
 }

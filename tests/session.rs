@@ -34,6 +34,7 @@ fn small_run() -> TrainSettings {
         learning_rate: 1e-3,
         init_sample: 300,
         seed: 5,
+        augment: true,
     }
 }
 

@@ -87,6 +87,7 @@ async fn bad_inputs_are_errors_not_panics() {
         learning_rate: 1e-3,
         init_sample: 100,
         seed: 1,
+        augment: false,
     };
     assert!(no_components.to_config().is_err(), "K = 0");
     // The same through the surface the worker calls: a JS error, not a panic.
