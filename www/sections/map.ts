@@ -8,7 +8,7 @@ import * as Comlink from 'comlink';
 import type { App } from '../shared/app';
 import { autoResize, echarts } from '../shared/charts';
 import { drawDigitGrid } from '../shared/images';
-import { byId, detach, downloaded, percent, showFailure } from '../shared/ui';
+import { byId, detach, downloaded, messageOf, percent, showFailure } from '../shared/ui';
 import type { DownloadProgress } from '../worker/download';
 import type { BaselineView, Classification, MapView } from '../worker/worker';
 import { majorities, paintMap, showScores, type MapPoints } from './mapChart';
@@ -101,6 +101,8 @@ class LatentMap implements MapSection {
   private renderingOn: unknown = null;
   /** A render asked for while one was in flight: done when that one ends. */
   private renderAgain = false;
+  /** The model in use is a run's, changing as it trains. */
+  private training = false;
 
   constructor(private readonly app: App) {
     autoResize(this.chart, this.element);
@@ -117,6 +119,7 @@ class LatentMap implements MapSection {
       if (this.visible && !app.map) this.refresh();
     }).observe(this.element);
     app.onModelChanged.push((reason) => {
+      this.training = reason !== 'loaded';
       if (reason === 'step') return this.liveRefresh();
       this.showScores();
       if (this.visible || app.testImages) this.refresh();
@@ -220,7 +223,10 @@ class LatentMap implements MapSection {
         : 'Codes on a 12 x 12 grid over the PCA plane, decoded.';
       if (this.layout === 'umap') await this.showUmap(shown);
     } catch (error) {
-      showFailure('Could not draw the map', error);
+      // Mid-run (e.g. weights diverging before training reports the NaN) the map says so and is
+      // drawn again as training goes on; the banner is left to training's own message.
+      if (this.training) this.status.textContent = `The map could not be drawn for the model as it trains now (${messageOf(error)}).`;
+      else showFailure('Could not draw the map', error);
     } finally {
       if (this.renderingOn === worker) this.renderingOn = null;
       if (this.renderAgain && !this.renderingOn) {
