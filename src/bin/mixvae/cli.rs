@@ -414,7 +414,11 @@ pub fn keep_model(
     if let Some(dir) = out.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    let summary = ModelSummary { train_seconds: Some(run.train_seconds), images_per_second: None, ..summarise(model, model_config, test_set, device, Some(training), 0.0, 0)? };
+    let summary = ModelSummary {
+        train_seconds: Some(run.train_seconds),
+        images_per_second: None,
+        ..summarise(model, model_config, test_set, device, Some(training), 0.0, 0)?
+    };
     write_model(out, model, &summary)
 }
 
