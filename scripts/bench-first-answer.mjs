@@ -15,6 +15,8 @@ try {
     const r = await firstCluster(browser, server.url, warm, visits, drawAfter);
     const ms = (values) => values.map((v) => v.toFixed(0)).join(', ');
     console.log(`${warm ? 'warm' : 'cold'}: first cluster median ${r.medianMs.toFixed(0)} ms (${ms(r.ms)}); model ready median ${r.readyMedianMs.toFixed(0)} ms`);
+    // Where the time goes: the page's marks and the worker's steps (worker:*), medians.
+    console.log(`  steps: ${Object.entries(r.steps).map(([name, at]) => `${name} ${at.toFixed(0)}`).join(', ')}`);
   }
 } finally {
   await browser.close();

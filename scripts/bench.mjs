@@ -60,6 +60,7 @@ export async function workerBench(browser, url, backend) {
 export async function firstCluster(browser, url, warm, visits, drawAfter = 'pad-ready') {
   const times = [];
   const ready = [];
+  const steps = {}; // every performance mark of the page, by name: its times since navigation
   let transfers = null;
   let context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   for (let visit = 0; visit <= visits; visit++) {
@@ -75,20 +76,25 @@ export async function firstCluster(browser, url, warm, visits, drawAfter = 'pad-
     await draw(page, SEVEN);
     await page.waitForFunction(() => performance.getEntriesByName('first-cluster').length > 0, null, { timeout: 120_000, polling: 10 });
     await page.waitForFunction(() => performance.getEntriesByName('model-ready').length > 0, null, { timeout: 120_000, polling: 10 });
-    const marks = await page.evaluate(() => ({
-      ready: performance.getEntriesByName('model-ready')[0].startTime,
-      cluster: performance.getEntriesByName('first-cluster')[0].startTime,
-    }));
+    const marks = await page.evaluate(() =>
+      Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])),
+    );
     // Warm visits are measured after one reload has filled the cache; visit 0 of cold is measured.
     if (warm ? visit > 0 : visit < visits) {
-      times.push(marks.cluster);
-      ready.push(marks.ready);
+      times.push(marks['first-cluster']);
+      ready.push(marks['model-ready']);
+      for (const [name, at] of Object.entries(marks)) (steps[name] ??= []).push(at);
     }
     if (!warm && visit === 0) transfers = await measureTransfers(responses);
     await page.close();
   }
   await context.close();
-  return { visits: times.length, medianMs: median(times), readyMedianMs: median(ready), ms: times, transfers };
+  const stepMedians = Object.fromEntries(
+    Object.entries(steps)
+      .map(([name, at]) => [name, median(at)])
+      .sort((a, b) => a[1] - b[1]),
+  );
+  return { visits: times.length, medianMs: median(times), readyMedianMs: median(ready), ms: times, steps: stepMedians, transfers };
 }
 
 /** What a visit fetched, by the sizes of the files in dist/ (the browser hands the wasm, which it

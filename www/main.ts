@@ -2,10 +2,9 @@
 // the sections, and keeps a worker running. All model work happens in the worker (www/worker/);
 // the sections are in www/sections/, what they share in www/shared/.
 import { modelChanged, type App } from './shared/app';
-import type { DrawPad } from './shared/drawPad';
+import type { Booted } from './boot';
 import { byId, clearError, detach, messageOf, percent, showError, showFailure, showNotice } from './shared/ui';
-import { CHOICE_KEY, startWorker, unavailable, type Started, type WorkerLink } from './shared/workerLink';
-import { setupDrawSection } from './sections/draw';
+import { CHOICE_KEY, startWorker, unavailable, type WorkerLink } from './shared/workerLink';
 import { setupGenerateSection } from './sections/generate';
 import { setupMapSection } from './sections/map';
 import { setupModelFile } from './sections/modelFile';
@@ -36,10 +35,11 @@ interface Sections {
   ownData: OwnData;
 }
 
-/** Wires every section to the running model. */
-function setupSections(app: App, pad: DrawPad, started: Started): Sections {
+/** Wires the other sections to the running model (the draw section answers from boot.ts). */
+function setupSections({ app, draw, onDrawn, first }: Booted): Sections {
   const mapSection = setupMapSection(app);
-  setupDrawSection(app, pad, (c) => mapSection.markDrawing(c));
+  onDrawn((c) => mapSection.markDrawing(c));
+  mapSection.markDrawing(draw.last); // a drawing answered before the map was there
   setupGenerateSection(app);
   // Import and own data would pull the model or the data from under a run: the train section's
   // state says when they may be used.
@@ -50,7 +50,7 @@ function setupSections(app: App, pad: DrawPad, started: Started): Sections {
     modelFile.setEnabled(controls.data);
     ownData.setEnabled(controls.data);
   });
-  train.workerStarted(started.restored?.training ?? null, false);
+  train.workerStarted(first.started.restored?.training ?? null, false);
   return { train, ownData };
 }
 
@@ -113,13 +113,10 @@ class WorkerKeeper {
   }
 }
 
-/** `starting`: the first worker, started by boot.ts before this module loaded; its faults go to
- *  the handler given to `onFault`. */
-export async function main(
-  pad: DrawPad,
-  starting: Promise<WorkerLink & { started: Started }>,
-  onFault: (handler: (fault: Fault) => void) => void,
-): Promise<void> {
+/** `booting`: the first worker and the draw section, started by boot.ts before this module
+ *  loaded; the worker's faults go to the handler given to `onFault`. */
+export async function main(booting: Promise<Booted>, onFault: (handler: (fault: Fault) => void) => void): Promise<void> {
+  performance.mark('main-loaded');
   byId('error-close').addEventListener('click', clearError);
   const choiceSelect = byId<HTMLSelectElement>('backend-choice');
   choiceSelect.value = localStorage.getItem(CHOICE_KEY) ?? 'auto';
@@ -128,23 +125,22 @@ export async function main(
   let keeper: WorkerKeeper | null = null;
   onFault((fault) => keeper?.onFault(fault));
 
-  let first: WorkerLink & { started: Started };
+  let booted: Booted;
   try {
-    first = await starting;
+    booted = await booting;
   } catch (error) {
     showFailure('The model could not start', error);
     byId('model-status').textContent = 'The model could not start.';
     return;
   }
+  const { app, first } = booted;
   const { started } = first;
   showBackend(started.decision.backend, started.decision.reason, started.decision);
-  performance.mark('model-ready');
-  const app: App = { worker: first.api, model: started.model, testImages: null, map: null, onModelChanged: [] };
   keeper = new WorkerKeeper(app, first, () => sections, choice);
   app.onModelChanged.push(() => showModelStatus(app));
   showModelStatus(app);
   if (started.restoreError) showError(started.restoreError);
-  sections = setupSections(app, pad, started);
+  sections = setupSections(booted);
 
   // Switching backend starts a fresh worker (a WebGPU runtime cannot be swapped in place); the
   // model saved in this browser comes along.
@@ -153,4 +149,3 @@ export async function main(
     detach(keeper.switchBackend(), 'Could not switch backend');
   });
 }
-

@@ -469,3 +469,27 @@ test('a worker that cannot restart fails every call with the reason instead of h
   });
   await page.close();
 });
+
+test('when the page cannot compile the wasm or fetch the weights first, the worker fetches them itself', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const requests = { wasm: 0, weights: 0 };
+  // The first request of each (the page's, at boot) goes wrong: the wasm as text, which
+  // compileStreaming refuses, and the weights missing; later ones (the worker's) are served.
+  await context.route(/mixvae_bg-[^/]*\.wasm$/, async (route) => {
+    if (requests.wasm++ > 0) return route.continue();
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-type': 'text/plain' } });
+  });
+  await context.route(/mixvae-[^/]*\.safetensors$/, (route) =>
+    requests.weights++ > 0 ? route.continue() : route.fulfill({ status: 404, body: 'gone' }),
+  );
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await draw(page, SEVEN);
+  const result = await settledResult(page);
+  assert.equal(result.majority, '7');
+  assert.deepEqual(requests, { wasm: 2, weights: 2 }, 'the page asked first, then the worker');
+  await page.waitForFunction(() => /^Model: shipped/.test(document.querySelector('#model-status').textContent), null, { timeout: 30000 });
+  assert.ok(!(await page.locator('[data-testid=error-banner]').isVisible()), 'no error shown');
+  await context.close();
+});

@@ -10,6 +10,8 @@ export interface DrawSection {
   /** The last result, for the map's "your drawing" marker. */
   last: Classification | null;
   refresh(): void;
+  /** Resolves once no drawing waits for its answer (at once if none does). */
+  whenAnswered(): Promise<void>;
 }
 
 /** `pad` was made at first paint (see boot.ts) and may already hold ink: it is answered now. */
@@ -20,7 +22,12 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
   // The worker a request is in flight on: after a restart, the next drawing goes to the new one.
   let inFlightOn: unknown = null;
   let dirty = false;
-  const section: DrawSection = { last: null, refresh: () => request() };
+  let answered: (() => void)[] = [];
+  const section: DrawSection = {
+    last: null,
+    refresh: () => request(),
+    whenAnswered: () => (inFlightOn ? new Promise((resolve) => answered.push(resolve)) : Promise.resolve()),
+  };
 
   pad.onChange = () => request();
 
@@ -45,10 +52,14 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
       .then((classification) => show(classification))
       .catch((error) => showFailure('Could not read the drawing', error))
       .finally(() => {
-        if (inFlightOn !== worker) return;
-        inFlightOn = null;
-        if (dirty) request();
-        else delete result.dataset.pending;
+        if (inFlightOn === worker) {
+          inFlightOn = null;
+          if (dirty) return request();
+          delete result.dataset.pending;
+        }
+        if (inFlightOn) return; // a request on a restarted worker is on its way
+        for (const resolve of answered) resolve();
+        answered = [];
       });
   }
 

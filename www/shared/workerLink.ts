@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import type { BackendChoice } from '../worker/backend';
 import type { Fault, WorkerApi } from '../worker/worker';
+import type { EarlyStart } from './earlyStart';
 import { WorkerReplaced } from './ui';
 
 export type Started = Awaited<ReturnType<WorkerApi['start']>>;
@@ -37,11 +38,14 @@ export function unavailable(reason: string): Comlink.Remote<WorkerApi> {
 }
 
 /** A fresh worker on `backend` with the saved model (or the shipped one) loaded. `onFault`
- *  hears of what ends it: an uncaught error, a lost GPU device, a crashed engine. */
+ *  hears of what ends it: an uncaught error, a lost GPU device, a crashed engine. `early`: the
+ *  compiled wasm and the shipped weights, when the page asked for them first (boot.ts). */
 export async function startWorker(
   backend: BackendChoice,
   onFault: (fault: Fault) => void,
+  early: Promise<EarlyStart> = Promise.resolve({}),
 ): Promise<WorkerLink & { started: Started }> {
+  performance.mark('worker-created');
   const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'mixvae' });
   let markGone: (error: Error) => void = () => undefined;
   const gone = new Promise<never>((_, reject) => (markGone = reject));
@@ -63,7 +67,12 @@ export async function startWorker(
   );
   failedToLoad.catch(() => undefined); // an error after the start is a fault, reported above
   try {
-    const started = await Promise.race([link.api.start(backend, dataBase, Comlink.proxy(onFault), measureFallback), failedToLoad]);
+    const { module, weights } = await early; // the worker's script loads meanwhile
+    const handed = weights ? Comlink.transfer({ module, weights }, [weights.buffer as ArrayBuffer]) : { module };
+    const started = await Promise.race([
+      link.api.start(backend, dataBase, Comlink.proxy(onFault), measureFallback, handed),
+      failedToLoad,
+    ]);
     return { ...link, started };
   } catch (error) {
     link.end();

@@ -20,9 +20,10 @@ import {
   type BackendChoice,
   type BackendDecision,
 } from './backend';
+import type { EarlyStart } from '../shared/earlyStart';
 import { fetchDataset, type DownloadProgress } from './download';
 import { watchGpuDevices } from './gpuWatch';
-import { forgetSaved, loadSaved, saveModel } from './persistence';
+import { forgetSaved, loadSaved, saveModel, type SavedModel } from './persistence';
 import { unpackBaseline, unpackClassification, unpackEncoding, unpackMap } from './unpack';
 
 export type { ChunkReport, ModelInfo, TrainProgress, TrainSettings, Throughput, StepProfile } from '../../pkg/mixvae.js';
@@ -107,12 +108,28 @@ async function saveCurrent(source: string): Promise<void> {
   await saveModel({ weights, source, savedAt: Date.now(), training, anchors });
 }
 
-/** Loads the saved model into the engine, if there is one. */
-async function restoreSaved(): Promise<Restored | null> {
-  const saved = await loadSaved();
+/** Loads the saved model (read from IndexedDB while the engine started) into the engine. */
+async function restoreSaved(saved: SavedModel | null): Promise<Restored | null> {
   if (!saved) return null;
   await serial((e) => e.loadWeights(saved.weights, saved.source));
   return { source: saved.source, savedAt: saved.savedAt, training: saved.training };
+}
+
+/** `promise`'s value, or its error as a value (read later, so it is never left unhandled). */
+async function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** When each step of starting ended, in milliseconds since the epoch (the page's clock has
+ *  another origin): the page turns them into performance marks for the benchmarks. */
+export type StartTimings = Partial<Record<'called' | 'wasm' | 'weights' | 'adapter' | 'engine' | 'restored', number>>;
+
+function stamp(timings: StartTimings, step: keyof StartTimings): void {
+  timings[step] = performance.timeOrigin + performance.now();
 }
 
 /** On 'auto' with a WebGPU adapter: the backend that trains faster here, timed once per adapter
@@ -145,13 +162,29 @@ const api = {
     base: string,
     onFault?: (fault: Fault) => void,
     measureFallback = false,
-  ): Promise<{ decision: BackendDecision; model: ModelInfo; restored: Restored | null; restoreError: string | null }> {
+    early: EarlyStart = {},
+  ): Promise<{
+    decision: BackendDecision;
+    model: ModelInfo;
+    restored: Restored | null;
+    restoreError: string | null;
+    timings: StartTimings;
+  }> {
+    const timings: StartTimings = {};
+    stamp(timings, 'called');
     dataBase = base;
     if (onFault) reportFault = (fault) => void onFault(fault);
     watchGpuDevices((message) => reportFault({ kind: 'device-lost', message }));
-    await init({ module_or_path: wasmUrl });
-    const weights = await shippedWeights();
-    let decision = await chooseBackend(choice);
+    // Asked for at once, since none needs another: the wasm streams and compiles while the
+    // weights download (unless the page did both first: `early`), WebGPU looks for an adapter
+    // and IndexedDB reads the saved model.
+    const [, weights, firstDecision, saved] = await Promise.all([
+      init({ module_or_path: early.module ?? wasmUrl }).then(() => stamp(timings, 'wasm')),
+      (early.weights ? Promise.resolve(early.weights) : shippedWeights()).then((bytes) => (stamp(timings, 'weights'), bytes)),
+      chooseBackend(choice).then((decision) => (stamp(timings, 'adapter'), decision)),
+      settled(loadSaved()),
+    ]);
+    let decision = firstDecision;
     const measure = choice === 'auto' && decision.adapter !== undefined && (!decision.fallback || measureFallback);
     try {
       if (measure && decision.adapter) ({ engine, decision } = await engineByMeasurement(decision.adapter, weights));
@@ -161,14 +194,17 @@ const api = {
       decision = { backend: 'cpu', reason: `WebGPU failed to start (${(error as Error).message}); using the CPU` };
       engine = await Engine.create('cpu', weights, shippedSummary);
     }
+    stamp(timings, 'engine');
     let restored: Restored | null = null;
     let restoreError: string | null = null;
     try {
-      restored = await restoreSaved();
+      if ('error' in saved) throw saved.error;
+      restored = await restoreSaved(saved.value);
     } catch (error) {
       restoreError = `the model saved in this browser could not be loaded (${(error as Error).message}); the shipped model is in use`;
     }
-    return { decision, model: engine.info(), restored, restoreError };
+    stamp(timings, 'restored');
+    return { decision, model: engine.info(), restored, restoreError, timings };
   },
 
   info: () => serial((e) => e.info()),
