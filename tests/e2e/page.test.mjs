@@ -313,11 +313,17 @@ test('a digit drawn before the model is ready is kept and answered once it is', 
     await route.continue();
   });
   await page.goto(server.url);
+  const padBox = () => page.locator('[data-testid=draw-canvas]').boundingBox();
+  const atFirstPaint = await padBox();
   await draw(page, SEVEN);
   assert.ok(!(await page.getAttribute('[data-testid=backend-badge]', 'data-backend')), 'the model is not ready yet');
   assert.match(await page.textContent('[data-testid=cluster-result]'), /kept/);
   const result = await settledResult(page);
   assert.equal(result.majority, '7', `the early drawing was answered: ${result.text}`);
+  // The rest of the page (the backend's reason, the model's status) arrives after the first
+  // answer, often mid-stroke: the pad stays where it was at first paint.
+  await page.waitForFunction(() => document.querySelector('#backend-reason').textContent !== '', null, { timeout: 60000 });
+  assert.deepEqual(await padBox(), atFirstPaint, 'the pad did not move as the page loaded');
   assert.deepEqual(errors, []);
   await context.close();
 });
