@@ -96,3 +96,28 @@ fn the_train_forms_defaults_are_the_page_defaults() {
     let checked = augment.split('>').next().unwrap().contains("checked");
     assert_eq!(checked, d.augment, "the Train form's augment");
 }
+
+#[test]
+fn the_full_preset_is_the_shipped_recipe() {
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/sections/trainForm.ts")).unwrap();
+    let full = source.split("The CLI's defaults").nth(1).expect("the Full preset's comment");
+    let recipe = full.split("recipe: {").nth(1).and_then(|r| r.split('}').next()).expect("the Full preset's recipe");
+    // `name: value` pairs, after the shared `...MODEL`.
+    let fields: std::collections::HashMap<&str, &str> = recipe
+        .split(',')
+        .filter_map(|pair| pair.split_once(':'))
+        .map(|(name, value)| (name.trim(), value.trim()))
+        .collect();
+    let field = |name: &str| fields.get(name).unwrap_or_else(|| panic!("no {name} in the Full preset")).to_string();
+    let s = TrainSettings::shipped();
+    let expected = [
+        ("pretrain_epochs", s.pretrain_epochs.to_string()),
+        ("anchor_epochs", s.anchor_epochs.to_string()),
+        ("epochs", s.epochs.to_string()),
+        ("init_sample", s.init_sample.to_string()),
+        ("augment", s.augment.to_string()),
+    ];
+    for (name, expected) in expected {
+        assert_eq!(field(name), expected, "the Full preset's {name}");
+    }
+}
