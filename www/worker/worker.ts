@@ -115,15 +115,6 @@ async function restoreSaved(saved: SavedModel | null): Promise<Restored | null> 
   return { source: saved.source, savedAt: saved.savedAt, training: saved.training };
 }
 
-/** `promise`'s value, or its error as a value (read later, so it is never left unhandled). */
-async function settled<T>(promise: Promise<T>): Promise<{ value: T } | { error: unknown }> {
-  try {
-    return { value: await promise };
-  } catch (error) {
-    return { error };
-  }
-}
-
 /** When each step of starting ended, in milliseconds since the epoch (the page's clock has
  *  another origin): the page turns them into performance marks for the benchmarks. */
 export type StartTimings = Partial<Record<'called' | 'wasm' | 'weights' | 'adapter' | 'engine' | 'restored', number>>;
@@ -178,11 +169,12 @@ const api = {
     // Asked for at once, since none needs another: the wasm streams and compiles while the
     // weights download (unless the page did both first: `early`), WebGPU looks for an adapter
     // and IndexedDB reads the saved model.
-    const [, weights, firstDecision, saved] = await Promise.all([
+    const saved = loadSaved();
+    saved.catch(() => undefined); // its failure is reported below, once the engine runs
+    const [, weights, firstDecision] = await Promise.all([
       init({ module_or_path: early.module ?? wasmUrl }).then(() => stamp(timings, 'wasm')),
       (early.weights ? Promise.resolve(early.weights) : shippedWeights()).then((bytes) => (stamp(timings, 'weights'), bytes)),
       chooseBackend(choice).then((decision) => (stamp(timings, 'adapter'), decision)),
-      settled(loadSaved()),
     ]);
     let decision = firstDecision;
     const measure = choice === 'auto' && decision.adapter !== undefined && (!decision.fallback || measureFallback);
@@ -198,8 +190,7 @@ const api = {
     let restored: Restored | null = null;
     let restoreError: string | null = null;
     try {
-      if ('error' in saved) throw saved.error;
-      restored = await restoreSaved(saved.value);
+      restored = await restoreSaved(await saved);
     } catch (error) {
       restoreError = `the model saved in this browser could not be loaded (${(error as Error).message}); the shipped model is in use`;
     }
