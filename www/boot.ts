@@ -1,26 +1,63 @@
 // The page's entry, kept small so that it runs at once: the pad takes ink, the wasm compiles and
-// the weights download (earlyStart.ts) while the model's worker starts, and the first drawing is
-// answered as soon as it has, while the rest of the page (main.ts, with ECharts) loads.
-import { setupDrawSection, type DrawSection } from './sections/draw';
+// the weights download (earlyStart.ts) while the model's worker starts. A drawing is answered as
+// soon as the weights are in (firstAnswer.ts), then by the worker once it is ready, while the rest
+// of the page (main.ts, with ECharts) loads.
+import shippedSummary from './model/mixvae.json?raw';
+import { clearResult, setupDrawSection, showAnswer, type DrawSection } from './sections/draw';
 import type { App } from './shared/app';
 import { DrawPad } from './shared/drawPad';
 import { startEarly } from './shared/earlyStart';
+import type { FirstAnswerModel } from './shared/firstAnswer';
 import { byId, detach } from './shared/ui';
 import { CHOICE_KEY, startWorker, type Started, type WorkerLink } from './shared/workerLink';
 import type { BackendChoice } from './worker/backend';
 import type { Classification, Fault } from './worker/worker';
 
-/** The pad takes ink from first paint; what is drawn before the model is ready is kept and
- *  answered once it is (sections/draw.ts). */
+/** The pad takes ink from first paint. */
 function setupPad(): DrawPad {
   const pad = new DrawPad(byId<HTMLCanvasElement>('draw-canvas'));
   byId('clear-button').addEventListener('click', () => pad.clear());
   byId('undo-button').addEventListener('click', () => pad.undo());
-  pad.onChange = () => {
-    if (!pad.isEmpty) byId('cluster-result').textContent = 'Your drawing is kept: it is answered as soon as the model is ready…';
-  };
   performance.mark('pad-ready');
   return pad;
+}
+
+/** Until the worker answers (sections/draw.ts takes the pad over), drawings are answered by the
+ *  shipped model in TypeScript once its weights are in, or kept until then. The answer is
+ *  marked pending: the worker's, for the same drawing, is still to come. */
+function answerFirst(pad: DrawPad, model: Promise<FirstAnswerModel | null>): void {
+  const result = byId('cluster-result');
+  const majority = (JSON.parse(shippedSummary) as { cluster_majority: Booted['app']['model']['majority'] }).cluster_majority;
+  let ready: FirstAnswerModel | null = null;
+  const answer = (): void => {
+    if (pad.onChange !== answer) return; // the worker answers now
+    if (pad.isEmpty) {
+      clearResult();
+      delete result.dataset.pending;
+      return;
+    }
+    const { ink, width, height } = pad.ink();
+    let c = null;
+    try {
+      c = ready?.classify(ink, width, height);
+    } catch (error) {
+      console.warn('the first answer failed; the worker answers once it is ready', error);
+    }
+    if (!c) {
+      result.textContent = 'Your drawing is kept: it is answered as soon as the model is ready…';
+      return;
+    }
+    showAnswer(c, majority);
+    result.dataset.answeredBy = 'first-answer';
+    result.dataset.pending = 'true';
+  };
+  pad.onChange = answer;
+  model
+    .then((m) => {
+      ready = m;
+      if (!pad.isEmpty) answer();
+    })
+    .catch(() => undefined); // never rejects (earlyStart.ts); the worker answers then
 }
 
 /** What the page has once the first worker started: main.ts wires the other sections to it. */
@@ -52,9 +89,11 @@ function markStartSteps(timings: Started['timings']): void {
 }
 
 const pad = setupPad();
+const early = startEarly();
+answerFirst(pad, early.firstAnswer);
 let faultHandler: (fault: Fault) => void = () => undefined;
 const choice = (localStorage.getItem(CHOICE_KEY) ?? 'auto') as BackendChoice;
-const booted = startWorker(choice, (fault) => faultHandler(fault), startEarly()).then((first) => answerDrawings(first, pad));
+const booted = startWorker(choice, (fault) => faultHandler(fault), early.handOver).then((first) => answerDrawings(first, pad));
 booted.catch(() => undefined); // main.ts reports it
 // The rest of the page loads once the model has answered the drawing made meanwhile, if any:
 // parsing ECharts meanwhile would take the cores the wasm compiles and the drawing is encoded on

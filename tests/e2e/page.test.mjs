@@ -302,6 +302,65 @@ test('with a WebGPU adapter the page times training on each backend, trains on t
   await context.close();
 });
 
+/** The result shown now, and the shades (0-255) of the model's input and reconstruction canvases. */
+function shownAnswer(page) {
+  return page.evaluate(() => {
+    const result = document.querySelector('[data-testid=cluster-result]');
+    const shades = (id) => {
+      const canvas = document.getElementById(id);
+      return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data.filter((_, i) => i % 4 === 0));
+    };
+    return {
+      cluster: Number(result.dataset.cluster),
+      answeredBy: result.dataset.answeredBy ?? 'worker',
+      probabilities: [...document.querySelectorAll('[data-testid=cluster-probs] li')].map((li) => Number(li.dataset.probability)),
+      input: shades('model-input'),
+      reconstruction: shades('reconstruction'),
+    };
+  });
+}
+
+const largestGap = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+
+test('before the worker is ready, drawings are answered by the shipped model in TypeScript, as the worker answers them', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // The worker's script is held back until every digit has had its first answer.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await context.route((url) => /worker[^/]*\.js$/.test(url.pathname), async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto(server.url);
+  const first = [];
+  for (const digit of DIGITS) {
+    await page.click('[data-testid=clear-button]');
+    await draw(page, digit);
+    await page.waitForSelector('[data-testid=cluster-result][data-answered-by=first-answer][data-cluster]', { timeout: 60000 });
+    first.push(await shownAnswer(page));
+  }
+  assert.ok(!(await page.getAttribute('[data-testid=backend-badge]', 'data-backend')), 'the worker was not ready');
+  release();
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 60000 });
+  for (const [digit, strokes] of DIGITS.entries()) {
+    await page.click('[data-testid=clear-button]');
+    await draw(page, strokes);
+    await settledResult(page);
+    const worker = await shownAnswer(page);
+    const early = first[digit];
+    assert.equal(worker.answeredBy, 'worker');
+    assert.equal(early.cluster, worker.cluster, `digit ${digit}: the same cluster`);
+    assert.ok(largestGap(early.probabilities, worker.probabilities) < 1e-3, `digit ${digit}: probabilities ${early.probabilities} against ${worker.probabilities}`);
+    assert.equal(largestGap(early.input, worker.input), 0, `digit ${digit}: the same input pixels`);
+    assert.ok(largestGap(early.reconstruction, worker.reconstruction) <= 1, `digit ${digit}: the same reconstruction`);
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a digit drawn before the model is ready is kept and answered once it is', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

@@ -17,7 +17,6 @@ export interface DrawSection {
 /** `pad` was made at first paint (see boot.ts) and may already hold ink: it is answered now. */
 export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Classification | null) => void): DrawSection {
   const result = byId('cluster-result');
-  const probs = byId<HTMLOListElement>('cluster-probs');
   let prototypes: Float32Array | null = null;
   // The worker a request is in flight on: after a restart, the next drawing goes to the new one.
   let inFlightOn: unknown = null;
@@ -66,13 +65,9 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
   function show(c: Classification | null): void {
     section.last = c;
     onResult(c);
-    if (!c) return clearResult(result);
-    // Navigation to the first answer, for the benchmarks (and the browser's performance tools).
-    if (performance.getEntriesByName('first-cluster').length === 0) performance.mark('first-cluster');
-    showCluster(result, c, app.model.majority);
-    showProbabilities(probs, c, app.model.majority);
-    drawDigit(byId<HTMLCanvasElement>('model-input'), c.input);
-    drawDigit(byId<HTMLCanvasElement>('reconstruction'), c.reconstruction);
+    if (!c) return clearResult();
+    showAnswer(c, app.model.majority);
+    delete result.dataset.answeredBy;
     if (prototypes) drawDigit(byId<HTMLCanvasElement>('prototype'), prototypes, c.cluster * IMAGE_PIXELS);
     showTypical(app, c.cluster);
   }
@@ -97,14 +92,28 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
 
 type Majority = ModelInfo['majority'];
 
+/** A drawing's answer: its cluster, every cluster's probability, the model's input and its
+ *  reconstruction (what the first answer shows too: boot.ts). */
+export function showAnswer(c: Classification, majority: Majority): void {
+  // Navigation to the first answer, for the benchmarks (and the browser's performance tools).
+  if (performance.getEntriesByName('first-cluster').length === 0) performance.mark('first-cluster');
+  showCluster(byId('cluster-result'), c, majority);
+  showProbabilities(byId<HTMLOListElement>('cluster-probs'), c, majority);
+  drawDigit(byId<HTMLCanvasElement>('model-input'), c.input);
+  drawDigit(byId<HTMLCanvasElement>('reconstruction'), c.reconstruction);
+}
+
 function clearCanvas(canvas: HTMLCanvasElement): void {
   canvas.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
 }
 
-function clearResult(result: HTMLElement): void {
+/** No drawing: no answer. */
+export function clearResult(): void {
+  const result = byId('cluster-result');
   result.textContent = 'Draw a digit in the box.';
   result.removeAttribute('data-cluster');
   result.removeAttribute('data-majority-label');
+  delete result.dataset.answeredBy;
   byId('cluster-probs').replaceChildren();
   for (const id of ['model-input', 'reconstruction', 'prototype']) clearCanvas(byId<HTMLCanvasElement>(id));
   byId('typical').hidden = true;

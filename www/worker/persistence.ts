@@ -1,13 +1,14 @@
 // The model the user had, kept in this browser's IndexedDB (through idb-keyval): the weights
 // (SafeTensors, with the architecture in their metadata), where they came from, and the training
 // run's position (settings, epochs and steps done, each digit's group), so that a reload brings
-// the model back and training resumes where it stopped. Used by the worker.
+// the model back and training resumes where it stopped. Used by the worker (the page's entry only
+// asks whether a model is saved).
 //
 // Adam's moments are not kept: burn 0.22 loads an optimizer state onto the default device, which
 // in this wasm build is WebGPU (absent or not started when the page runs on the CPU), and reads it
 // synchronously, which WebGPU in a browser does not allow. A resumed run restarts Adam; natively
 // `Trainer::optimizer_state` / `Trainer::resume` do carry it.
-import { createStore, del, get, set } from 'idb-keyval';
+import { createStore, del, get, keys, set } from 'idb-keyval';
 import type { TrainProgress } from '../../pkg/mixvae.js';
 
 export interface SavedModel {
@@ -36,6 +37,11 @@ export async function loadSaved(): Promise<SavedModel | null> {
     (saved.training == null || (typeof saved.training === 'object' && typeof saved.training.epochs_done === 'number'));
   if (!valid) throw new Error('the saved record is damaged');
   return saved as SavedModel;
+}
+
+/** Whether a model is saved, without reading it (the page's entry asks: see earlyStart.ts). */
+export async function hasSaved(): Promise<boolean> {
+  return (await keys(store)).includes(KEY);
 }
 
 export function saveModel(model: SavedModel): Promise<void> {
