@@ -470,11 +470,12 @@ test('a worker that cannot restart fails every call with the reason instead of h
   await page.close();
 });
 
-test('when the page cannot compile the wasm or fetch the weights first, the worker fetches them itself', async () => {
+test('when the wasm cannot be compiled as it streams or the page cannot fetch the weights, the worker fetches them again', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const requests = { wasm: 0, weights: 0 };
-  // The first request of each (the page's, at boot) goes wrong: the wasm as text, which
-  // compileStreaming refuses, and the weights missing; later ones (the worker's) are served.
+  // The first request of each goes wrong: the wasm (the worker's, as its script starts) as text,
+  // which compileStreaming refuses, and the weights (the page's, at boot) missing; later ones
+  // (the worker's) are served.
   await context.route(/mixvae_bg-[^/]*\.wasm$/, async (route) => {
     if (requests.wasm++ > 0) return route.continue();
     const response = await route.fetch();
@@ -488,7 +489,7 @@ test('when the page cannot compile the wasm or fetch the weights first, the work
   await draw(page, SEVEN);
   const result = await settledResult(page);
   assert.equal(result.majority, '7');
-  assert.deepEqual(requests, { wasm: 2, weights: 2 }, 'the page asked first, then the worker');
+  assert.deepEqual(requests, { wasm: 2, weights: 2 }, 'each was asked for again');
   await page.waitForFunction(() => /^Model: shipped/.test(document.querySelector('#model-status').textContent), null, { timeout: 30000 });
   assert.ok(!(await page.locator('[data-testid=error-banner]').isVisible()), 'no error shown');
   await context.close();

@@ -1,15 +1,13 @@
-// What the model's worker needs first, asked for by the page's entry before the worker's own
-// script has loaded: the wasm compiles (streamed) and the shipped weights download while the
-// worker starts, and both are handed to it. Either may fail here (a server that sends the wasm
-// with another MIME type, say): the worker then fetches what is missing itself. The weights also
-// make the first answer (firstAnswer.ts), when no model of the user's is saved in this browser.
-import wasmUrl from '../../pkg/mixvae_bg.wasm?url';
+// What the page's entry asks for before the model's worker has started: the shipped weights. They
+// make the first answer (firstAnswer.ts) when no model of the user's is saved in this browser, and
+// are then handed to the worker, which fetches them itself if they could not be had here. (The
+// worker compiles the wasm itself, from its first line: compiled here, on the page's main thread,
+// it held the page's input for up to 0.45 s.)
 import weightsUrl from '../model/mixvae.safetensors?url';
 import { hasSaved } from '../worker/persistence';
 import { FirstAnswerModel } from './firstAnswer';
 
 export interface EarlyStart {
-  module?: WebAssembly.Module;
   weights?: Uint8Array;
 }
 
@@ -20,17 +18,15 @@ async function fetchWeights(): Promise<Uint8Array | undefined> {
   return weights;
 }
 
-async function compileWasm(): Promise<WebAssembly.Module> {
-  const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
-  performance.mark('early:wasm');
-  return module;
-}
-
 /** The shipped model in TypeScript, or `null` where a model of the user's is saved here (the
  *  worker brings that one back, and it must answer) or the weights cannot be read. */
-async function firstAnswerModel(weights: Uint8Array | undefined): Promise<FirstAnswerModel | null> {
-  if (!weights || (await hasSaved())) return null;
-  return FirstAnswerModel.fromSafeTensors(weights);
+async function firstAnswerModel(weights: Promise<Uint8Array | undefined>, saved: Promise<boolean>): Promise<FirstAnswerModel | null> {
+  const [bytes, isSaved] = await Promise.all([weights, saved]);
+  performance.mark('early:saved-checked');
+  if (!bytes || isSaved) return null;
+  const model = FirstAnswerModel.fromSafeTensors(bytes);
+  performance.mark('early:first-answer-model');
+  return model;
 }
 
 export interface Early {
@@ -40,15 +36,12 @@ export interface Early {
   handOver: Promise<EarlyStart>;
 }
 
-/** Starts both at once. */
+/** Starts the weights' download and the check for a saved model. */
 export function startEarly(): Early {
-  const module = compileWasm();
   const weights = fetchWeights().catch(() => undefined);
-  const firstAnswer = weights.then(firstAnswerModel).catch(() => null);
+  const saved = hasSaved().catch(() => true); // unknown: the worker answers
+  const firstAnswer = firstAnswerModel(weights, saved).catch(() => null);
   // The weights are handed over (transferred) only once the first-answer model has copied them.
-  const handOver = Promise.allSettled([module, weights, firstAnswer]).then(([m, w]) => ({
-    module: m.status === 'fulfilled' ? m.value : undefined,
-    weights: w.status === 'fulfilled' ? w.value : undefined,
-  }));
+  const handOver = firstAnswer.then(async () => ({ weights: await weights }));
   return { firstAnswer, handOver };
 }

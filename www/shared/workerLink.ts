@@ -39,7 +39,7 @@ export function unavailable(reason: string): Comlink.Remote<WorkerApi> {
 
 /** A fresh worker on `backend` with the saved model (or the shipped one) loaded. `onFault`
  *  hears of what ends it: an uncaught error, a lost GPU device, a crashed engine. `early`: the
- *  compiled wasm and the shipped weights, when the page asked for them first (boot.ts). */
+ *  shipped weights, when the page asked for them first (boot.ts). */
 export async function startWorker(
   backend: BackendChoice,
   onFault: (fault: Fault) => void,
@@ -67,8 +67,8 @@ export async function startWorker(
   );
   failedToLoad.catch(() => undefined); // an error after the start is a fault, reported above
   try {
-    const { module, weights } = await early; // the worker's script loads meanwhile
-    const handed = weights ? Comlink.transfer({ module, weights }, [weights.buffer as ArrayBuffer]) : { module };
+    const { weights } = await early; // the worker's script loads (and its wasm compiles) meanwhile
+    const handed = weights ? Comlink.transfer({ weights }, [weights.buffer as ArrayBuffer]) : {};
     const started = await Promise.race([
       link.api.start(backend, dataBase, Comlink.proxy(onFault), measureFallback, handed),
       failedToLoad,

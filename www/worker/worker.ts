@@ -100,6 +100,13 @@ async function fetchWeights(url: string, what: string): Promise<Uint8Array> {
 
 const shippedWeights = () => fetchWeights(weightsUrl, 'the shipped model');
 
+// The wasm (28 MB) starts streaming and compiling as soon as this script runs, before `start` is
+// called: here, off the page's main thread (compiled there, it held the page's input for up to
+// 0.45 s while it loaded). A server that sends it with another MIME type makes compileStreaming
+// fail: `start` then lets wasm-bindgen's init fetch it again, which falls back to a plain compile.
+const compiling = WebAssembly.compileStreaming(fetch(wasmUrl));
+compiling.catch(() => undefined); // handled in `start`
+
 /** Saves the model in use, with the training run's position if one is under way. */
 async function saveCurrent(source: string): Promise<void> {
   const [weights, training, anchors] = await serial(
@@ -166,13 +173,16 @@ const api = {
     dataBase = base;
     if (onFault) reportFault = (fault) => void onFault(fault);
     watchGpuDevices((message) => reportFault({ kind: 'device-lost', message }));
-    // Asked for at once, since none needs another: the wasm streams and compiles while the
-    // weights download (unless the page did both first: `early`), WebGPU looks for an adapter
-    // and IndexedDB reads the saved model.
+    // Asked for at once, since none needs another: the wasm compiles (begun as the script ran)
+    // while the weights download (unless the page fetched them first: `early`), WebGPU looks for
+    // an adapter and IndexedDB reads the saved model.
     const saved = loadSaved();
     saved.catch(() => undefined); // its failure is reported below, once the engine runs
     const [, weights, firstDecision] = await Promise.all([
-      init({ module_or_path: early.module ?? wasmUrl }).then(() => stamp(timings, 'wasm')),
+      compiling
+        .catch(() => wasmUrl)
+        .then((module_or_path) => init({ module_or_path }))
+        .then(() => stamp(timings, 'wasm')),
       (early.weights ? Promise.resolve(early.weights) : shippedWeights()).then((bytes) => (stamp(timings, 'weights'), bytes)),
       chooseBackend(choice).then((decision) => (stamp(timings, 'adapter'), decision)),
     ]);
