@@ -34,8 +34,9 @@ pub fn to_model_input(ink: &[u8], width: u32, height: u32) -> Result<Vec<f32>, D
     let (new_w, new_h) =
         (((box_w as f32 * scale).round() as u32).max(1), ((box_h as f32 * scale).round() as u32).max(1));
     let cropped = imageops::crop_imm(&canvas, left, top, box_w, box_h).to_image();
-    // Each canvas pixel adds to exactly one output pixel (an area average): anti-aliased, and
-    // sharper than a triangle filter, whose widened kernel blurs across output pixels.
+    // The triangle filter, widened by the shrink factor (the image crate's resize): each output
+    // pixel is a weighted mean of the canvas pixels around it, anti-aliased as MNIST's digits
+    // are. www/shared/drawingInput.ts repeats these steps for the page's first answer.
     let digit = imageops::resize(&cropped, new_w, new_h, imageops::FilterType::Triangle);
 
     let (cx, cy) = centre_of_mass(&digit);

@@ -31,6 +31,13 @@ pub struct TrainingConfig {
     /// through the mixture stage after it (README, "Towards 0.97").
     #[config(default = 16)]
     pub anchor_epochs: usize,
+    /// Epochs after the anchor stage that go on anchoring each digit, but to the model's own
+    /// cluster for it (of its undistorted image), made afresh before every epoch: self-training
+    /// on the model's pseudo-labels, which are better than the groups the anchors started from.
+    /// Adam restarts as the stage begins, since its targets change (as it does when the mixture
+    /// is placed). Measured: README, "Towards 0.97".
+    #[config(default = 0)]
+    pub self_training_epochs: usize,
     /// Weight of the anchor stage's cross-entropy term.
     #[config(default = 10.0)]
     pub anchor_weight: f32,
@@ -91,8 +98,19 @@ impl TrainingConfig {
         if self.prior_init == PriorInit::Random { 0 } else { self.anchor_epochs }
     }
 
+    /// Self-training epochs that will run: none without a placed mixture to name clusters.
+    pub fn effective_self_training_epochs(&self) -> usize {
+        if self.prior_init == PriorInit::Random { 0 } else { self.self_training_epochs }
+    }
+
+    /// Epochs in which the cross-entropy to each digit's anchor is trained (anchor stage, then
+    /// self-training).
+    pub fn anchored_epochs(&self) -> usize {
+        self.effective_anchor_epochs() + self.effective_self_training_epochs()
+    }
+
     pub fn total_epochs(&self) -> usize {
-        self.pretrain_epochs + self.effective_anchor_epochs() + self.epochs
+        self.pretrain_epochs + self.anchored_epochs() + self.epochs
     }
 }
 
@@ -136,8 +154,10 @@ impl TrainSettings {
             components: 10,
             latent_dim: 10,
             pretrain_epochs: 10,
-            anchor_epochs: 3,
-            epochs: 3,
+            // Anchors all the way, as the shipped recipe: measured over five seeds, 0.851 against
+            // 0.845 with 3 anchor + 3 mixture epochs (README, "Towards 0.97").
+            anchor_epochs: 6,
+            epochs: 0,
             batch_size: 128,
             learning_rate: 1e-3,
             init_sample: 5000,

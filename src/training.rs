@@ -10,6 +10,8 @@
 //!    every training digit its group;
 //! 3. `anchor_epochs` of the ELBO with each digit's component held at its group
 //!    ([`Objective::Anchored`]);
+//!    Then optionally `self_training_epochs` more, each digit held at the model's own cluster
+//!    for it, made afresh before every epoch;
 //! 4. `epochs` of the full negative ELBO, the model's own posterior deciding (optionally after a
 //!    KL warm-up). The shipped recipe has none: the test accuracy drifted down through it.
 
@@ -245,8 +247,7 @@ impl Trainer {
                 model.latent_dim()
             ))));
         }
-        let anchored_epochs_left =
-            epochs_done < trainer.config.pretrain_epochs + trainer.config.effective_anchor_epochs();
+        let anchored_epochs_left = epochs_done < trainer.config.pretrain_epochs + trainer.config.anchored_epochs();
         // The mixture is placed (and the groups made) as the first epoch after pretraining starts.
         let pretrain = trainer.config.pretrain_epochs;
         let placed = epochs_done > pretrain || (epochs_done == pretrain && steps_done > 0);
@@ -338,7 +339,8 @@ impl Trainer {
 
     /// The stage of the current epoch and the epoch's index within it.
     fn stage(&self) -> (Stage, usize) {
-        let (pretrain, anchor) = (self.config.pretrain_epochs, self.config.effective_anchor_epochs());
+        // Self-training epochs are anchored epochs too (the step size decays on through them).
+        let (pretrain, anchor) = (self.config.pretrain_epochs, self.config.anchored_epochs());
         if self.epoch < pretrain {
             (Stage::Pretrain, self.epoch)
         } else if self.epoch < pretrain + anchor {
@@ -383,7 +385,7 @@ impl Trainer {
                 kmeans(&tsne_2d(sample, d, 30.0, 1000, seed), 2, k, TSNE_KMEANS_RESTARTS, seed).assignments
             }),
         };
-        if self.config.effective_anchor_epochs() > 0 {
+        if self.config.anchored_epochs() > 0 {
             self.anchors = Some(knn_vote(sample, &assignments, &all.means, d, 10, k));
         }
         let centroids = group_means(sample, d, &assignments, k);
@@ -393,6 +395,23 @@ impl Trainer {
         let logvars = Tensor::from_data(TensorData::new(logvars, [k, d]), &self.device);
         self.model = self.model.clone().with_prior(means, logvars);
         self.optimizer = AdamConfig::new().init();
+        Ok(())
+    }
+
+    /// Whether the current epoch is one of the self-training stage's.
+    fn self_training(&self) -> bool {
+        let start = self.config.pretrain_epochs + self.config.effective_anchor_epochs();
+        (start..start + self.config.effective_self_training_epochs()).contains(&self.epoch)
+    }
+
+    /// Self-training: every training digit's anchor becomes the model's own cluster for it (of
+    /// its undistorted image); Adam restarts as the stage begins, its targets having changed.
+    async fn refresh_anchors(&mut self, data: &Dataset) -> Result<(), TrainError> {
+        let inner = self.device.clone().inner();
+        self.anchors = Some(encode_dataset(&self.model.valid(), data, &inner).await?.clusters());
+        if self.epoch == self.config.pretrain_epochs + self.config.effective_anchor_epochs() {
+            self.optimizer = AdamConfig::new().init();
+        }
         Ok(())
     }
 
@@ -410,6 +429,9 @@ impl Trainer {
             let pretraining_done = self.epoch == self.config.pretrain_epochs;
             if pretraining_done && self.config.prior_init != PriorInit::Random {
                 self.initialise_prior(data).await?;
+            }
+            if self.self_training() {
+                self.refresh_anchors(data).await?;
             }
             self.pending = self.order.next_epoch();
             self.sums = TermValues::default();

@@ -226,3 +226,32 @@ fn the_read_back_window_changes_nothing_but_the_waits() {
     assert_eq!(every_step.len(), 12, "two epochs of 6 steps, each reported once");
     assert_eq!(run_with(4), every_step);
 }
+
+#[test]
+fn self_training_anchors_each_digit_to_the_models_own_cluster_for_it() {
+    let data = digits(400);
+    let device = Device::flex();
+    let recipe =
+        config(2, 0, PriorInit::TsneKMeans, 5).with_anchor_epochs(1).with_self_training_epochs(2).with_init_sample(400);
+    assert_eq!(recipe.total_epochs(), 5);
+    let _guard = one_run_at_a_time();
+    let mut trainer = Trainer::new(recipe, data.len(), &device).unwrap();
+    let mut train_epoch = |trainer: &mut Trainer| {
+        pollster::block_on(trainer.train_epoch(&data, |_| ControlFlow::Continue(()))).unwrap();
+    };
+    for _ in 0..3 {
+        train_epoch(&mut trainer); // pretraining, then the anchor stage on the t-SNE groups
+    }
+    let groups = trainer.anchors().unwrap().to_vec();
+    for _ in 0..2 {
+        let own = pollster::block_on(encode_dataset(&trainer.model(), &data, &device)).unwrap().clusters();
+        assert_ne!(own, groups, "the model's clusters differ from the initial groups somewhere");
+        train_epoch(&mut trainer);
+        assert_eq!(
+            trainer.anchors().unwrap(),
+            own.as_slice(),
+            "each epoch anchors to the model's clusters as it began"
+        );
+    }
+    assert!(trainer.is_finished());
+}

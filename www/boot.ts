@@ -1,7 +1,7 @@
-// The page's entry, kept small so that it runs at once: the pad takes ink, the wasm compiles and
-// the weights download (earlyStart.ts) while the model's worker starts. A drawing is answered as
-// soon as the weights are in (firstAnswer.ts), then by the worker once it is ready, while the rest
-// of the page (main.ts, with ECharts) loads.
+// The page's entry, kept small so that it runs at once: the pad takes ink, and the weights
+// download (earlyStart.ts) while the model's worker starts and compiles the wasm. A drawing is
+// answered as soon as the weights are in (firstAnswer.ts), then by the worker once it is ready,
+// while the rest of the page (main.ts, with ECharts) loads.
 import shippedSummary from './model/mixvae.json?raw';
 import { clearResult, setupDrawSection, showAnswer, type DrawSection } from './sections/draw';
 import type { App } from './shared/app';
@@ -95,9 +95,9 @@ let faultHandler: (fault: Fault) => void = () => undefined;
 const choice = (localStorage.getItem(CHOICE_KEY) ?? 'auto') as BackendChoice;
 const booted = startWorker(choice, (fault) => faultHandler(fault), early.handOver).then((first) => answerDrawings(first, pad));
 booted.catch(() => undefined); // main.ts reports it
-// The rest of the page loads once the model has answered the drawing made meanwhile, if any:
-// parsing ECharts meanwhile would take the cores the wasm compiles and the drawing is encoded on
-// (two here), and the first answer came later.
+// The rest of the page loads once the worker has answered the drawing made meanwhile, if any:
+// parsing ECharts meanwhile would take the cores the wasm compiles on (two here), and the worker
+// was ready later.
 detach(
   booted
     .then((b) => b.draw.whenAnswered())

@@ -101,6 +101,10 @@ struct TrainArgs {
     /// Epochs with each digit's component held at its initial group.
     #[arg(long, default_value_t = defaults().anchor_epochs)]
     anchor_epochs: usize,
+    /// Epochs after those, each digit held at the model's own cluster for it, made afresh
+    /// before every epoch (self-training).
+    #[arg(long, default_value_t = defaults().self_training_epochs)]
+    self_training_epochs: usize,
     /// Weight of the anchor stage's cross-entropy to the initial groups.
     #[arg(long, default_value_t = defaults().anchor_weight)]
     anchor_weight: f32,
@@ -298,6 +302,7 @@ impl TrainArgs {
         TrainingConfig::new(self.model.config())
             .with_pretrain_epochs(self.pretrain_epochs)
             .with_anchor_epochs(self.anchor_epochs)
+            .with_self_training_epochs(self.self_training_epochs)
             .with_anchor_weight(self.anchor_weight)
             .with_init_sample(self.init_sample)
             .with_epochs(self.epochs)

