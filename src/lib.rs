@@ -8,7 +8,7 @@
 //! - [`generation`]: samples of each component, decoded
 //! - [`model`]: encoder, decoder and mixture prior
 //! - [`loss`]: the negative ELBO term by term, and each training stage's objective
-//! - [`recipe`]: what a run is asked to do: the loop's config and the page's nine numbers
+//! - [`recipe`]: what a run is asked to do: the loop's config and the page's ten numbers
 //! - [`training`]: the async training loop shared by every backend
 //! - [`clustering`]: k-means on latent codes (prior initialisation, two-step baseline)
 //! - [`inference`]: whole-dataset encoding and scoring, with asynchronous read-backs

@@ -83,6 +83,7 @@ fn the_train_forms_defaults_are_the_page_defaults() {
         ("latent_dim", d.latent_dim as f64),
         ("pretrain_epochs", d.pretrain_epochs as f64),
         ("anchor_epochs", d.anchor_epochs as f64),
+        ("self_training_epochs", d.self_training_epochs as f64),
         ("epochs", d.epochs as f64),
         ("batch_size", d.batch_size as f64),
         ("learning_rate", d.learning_rate),

@@ -29,6 +29,7 @@ fn small_run() -> TrainSettings {
         latent_dim: 3,
         pretrain_epochs: 1,
         anchor_epochs: 1,
+        self_training_epochs: 1,
         epochs: 1,
         batch_size: 100,
         learning_rate: 1e-3,
@@ -187,9 +188,9 @@ fn training_advances_in_chunks_and_the_model_in_use_follows() {
         );
         assert!(chunks.len() < 20, "training does not end");
     }
-    assert_eq!(chunks.len(), 9);
+    assert_eq!(chunks.len(), 12);
     assert!(chunks.iter().all(|c| c.steps.len() == 2));
-    assert_eq!(chunks.iter().filter(|c| c.epoch.is_some()).count(), 3);
+    assert_eq!(chunks.iter().filter(|c| c.epoch.is_some()).count(), 4);
     assert!(chunks[2].initialising_next, "the mixture is initialised after pretraining");
     assert!(chunks.last().unwrap().finished);
     assert_eq!(block(session.generate(2, 1, false)).unwrap().len(), 4 * 2 * IMAGE_PIXELS);
@@ -216,7 +217,7 @@ fn a_saved_run_resumes_where_it_stopped_from_its_weights_and_groups() {
         block(first.train_chunk(three_steps())).unwrap();
     }
     let progress = first.train_progress().expect("a run is under way");
-    assert_eq!((progress.epochs_done, progress.steps_done, progress.total_epochs), (1, 3, 3));
+    assert_eq!((progress.epochs_done, progress.steps_done, progress.total_epochs), (1, 3, 4));
     let anchors = first.train_anchors().expect("the groups exist after pretraining");
     assert_eq!(anchors.len(), 600);
     let weights = block(first.export_weights()).unwrap();
@@ -257,7 +258,7 @@ fn a_saved_run_resumes_where_it_stopped_from_its_weights_and_groups() {
     while second.is_training() {
         block(second.train_chunk(|| false)).unwrap();
     }
-    assert_eq!(second.train_progress().unwrap().epochs_done, 3);
+    assert_eq!(second.train_progress().unwrap().epochs_done, 4);
 }
 
 #[test]
@@ -287,8 +288,9 @@ fn idx_images(data: &Dataset) -> Vec<u8> {
 
 #[test]
 fn out_of_range_settings_are_refused_naming_the_field() {
-    let cases: [(&str, fn(&mut TrainSettings)); 5] = [
+    let cases: [(&str, fn(&mut TrainSettings)); 6] = [
         ("Clusters K", |s| s.components = 5000),
+        ("Self-training epochs", |s| s.self_training_epochs = 51),
         ("Mixture epochs", |s| s.epochs = 1000),
         ("Batch size", |s| s.batch_size = 4),
         ("Learning rate", |s| s.learning_rate = f64::NAN),

@@ -26,6 +26,7 @@ fn config(pretrain_epochs: usize, epochs: usize, prior_init: PriorInit, seed: u6
     TrainingConfig::new(small_model())
         .with_pretrain_epochs(pretrain_epochs)
         .with_anchor_epochs(0)
+        .with_self_training_epochs(0)
         .with_epochs(epochs)
         .with_batch_size(50)
         .with_prior_init(prior_init)
@@ -236,7 +237,7 @@ fn self_training_anchors_each_digit_to_the_models_own_cluster_for_it() {
     assert_eq!(recipe.total_epochs(), 5);
     let _guard = one_run_at_a_time();
     let mut trainer = Trainer::new(recipe, data.len(), &device).unwrap();
-    let mut train_epoch = |trainer: &mut Trainer| {
+    let train_epoch = |trainer: &mut Trainer| {
         pollster::block_on(trainer.train_epoch(&data, |_| ControlFlow::Continue(()))).unwrap();
     };
     for _ in 0..3 {

@@ -1,5 +1,5 @@
 // The Train form: a preset (quick, or the shipped model's full recipe) with what it takes and
-// what it reaches, the nine numbers and the augmentation switch behind an "advanced" fold, the
+// what it reaches, the ten numbers and the augmentation switch behind an "advanced" fold, the
 // browser's own checks, and an estimate of the run's length from the speed measured here.
 import { byId, seconds } from '../shared/ui';
 import type { TrainSettings } from '../worker/worker';
@@ -18,12 +18,12 @@ const MODEL = { components: 10, latent_dim: 10, batch_size: 128, learning_rate: 
 export const PRESETS: Record<'quick' | 'full', Preset> = {
   // The core's TrainSettings::page_defaults (a Rust test checks the form starts with them).
   quick: {
-    recipe: { ...MODEL, pretrain_epochs: 10, anchor_epochs: 6, epochs: 0, init_sample: 5000, augment: false },
+    recipe: { ...MODEL, pretrain_epochs: 10, anchor_epochs: 6, self_training_epochs: 0, epochs: 0, init_sample: 5000, augment: false },
     reaches: 'about 0.85 test accuracy (0.82–0.89 over five seeds)',
   },
   // The CLI's defaults: the recipe of the shipped model (a Rust test checks it against TrainSettings::shipped).
   full: {
-    recipe: { ...MODEL, pretrain_epochs: 35, anchor_epochs: 16, epochs: 0, init_sample: 20000, augment: true },
+    recipe: { ...MODEL, pretrain_epochs: 35, anchor_epochs: 16, self_training_epochs: 16, epochs: 0, init_sample: 20000, augment: true },
     reaches: 'about 0.95 test accuracy (0.91–0.96 over five seeds; the shipped model is the 0.96)',
   },
 };
@@ -61,6 +61,7 @@ export function setupTrainForm(): TrainForm {
       latent_dim: value('latent_dim'),
       pretrain_epochs: value('pretrain_epochs'),
       anchor_epochs: value('anchor_epochs'),
+      self_training_epochs: value('self_training_epochs'),
       epochs: value('epochs'),
       batch_size: value('batch_size'),
       learning_rate: value('learning_rate'),
@@ -131,7 +132,7 @@ export function setupTrainForm(): TrainForm {
 function estimate(s: TrainSettings): string {
   const stored = Number(localStorage.getItem(SPEED_KEY));
   const speed = stored > 0 ? stored : REFERENCE_IMAGES_PER_SECOND;
-  const epochs = s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs : 0) + s.epochs;
+  const epochs = s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0) + s.epochs;
   const time = (epochs * IMAGES_PER_EPOCH) / speed;
   if (!Number.isFinite(time)) return 'Fill in every field';
   const basis = stored > 0 ? 'at the speed of the last run here' : 'at the CPU speed of a 2-core laptop';

@@ -85,6 +85,6 @@ function addEpochRow({ report, scores }: EpochSummary): void {
 }
 
 function totalSteps(s: TrainSettings, stepsPerEpoch: number): number {
-  const anchor = s.pretrain_epochs > 0 ? s.anchor_epochs : 0;
+  const anchor = s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0;
   return (s.pretrain_epochs + anchor + s.epochs) * stepsPerEpoch;
 }
