@@ -82,6 +82,7 @@ async fn bad_inputs_are_errors_not_panics() {
         latent_dim: 10,
         pretrain_epochs: 1,
         anchor_epochs: 0,
+        self_training_epochs: 0,
         epochs: 0,
         batch_size: 32,
         learning_rate: 1e-3,
