@@ -361,6 +361,48 @@ test('before the worker is ready, drawings are answered by the shipped model in 
   await context.close();
 });
 
+test("where a model of the user's is saved, the page does not answer with the shipped one before the worker brings it back", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  // A saved model, as the worker keeps one (www/worker/persistence.ts): here the shipped weights
+  // under another name, so the answer tells which model gave it.
+  await page.evaluate(async () => {
+    const weightsUrl = document.querySelector('link[rel=preload][as=fetch]').href;
+    const weights = new Uint8Array(await (await fetch(weightsUrl)).arrayBuffer());
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('mixvae');
+      open.onupgradeneeded = () => open.result.createObjectStore('saved-models');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction('saved-models', 'readwrite');
+      tx.objectStore('saved-models').put({ weights, source: 'saved here', savedAt: Date.now(), training: null, anchors: null }, 'current');
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  });
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  await context.route((url) => /worker[^/]*\.js$/.test(url.pathname), async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.reload();
+  await draw(page, SEVEN);
+  await page.waitForTimeout(1500); // the weights are in long before this
+  assert.match(await page.textContent('[data-testid=cluster-result]'), /kept/);
+  assert.equal(await page.getAttribute('[data-testid=cluster-result]', 'data-answered-by'), null);
+  release();
+  const result = await settledResult(page);
+  assert.ok(result.probabilities.length === 10 && Number.isInteger(result.cluster), `answered: ${result.text}`);
+  assert.equal(await page.getAttribute('[data-testid=cluster-result]', 'data-answered-by'), null, 'by the worker');
+  await page.waitForFunction(() => /saved here/.test(document.querySelector('#model-status').textContent), null, { timeout: 30000 });
+  await context.close();
+});
+
 test('a digit drawn before the model is ready is kept and answered once it is', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
