@@ -398,9 +398,14 @@ impl Trainer {
         Ok(())
     }
 
+    /// The first epoch of the self-training stage (it follows the anchor stage).
+    fn self_training_start(&self) -> usize {
+        self.config.pretrain_epochs + self.config.effective_anchor_epochs()
+    }
+
     /// Whether the current epoch is one of the self-training stage's.
     fn self_training(&self) -> bool {
-        let start = self.config.pretrain_epochs + self.config.effective_anchor_epochs();
+        let start = self.self_training_start();
         (start..start + self.config.effective_self_training_epochs()).contains(&self.epoch)
     }
 
@@ -409,7 +414,7 @@ impl Trainer {
     async fn refresh_anchors(&mut self, data: &Dataset) -> Result<(), TrainError> {
         let inner = self.device.clone().inner();
         self.anchors = Some(encode_dataset(&self.model.valid(), data, &inner).await?.clusters());
-        if self.epoch == self.config.pretrain_epochs + self.config.effective_anchor_epochs() {
+        if self.epoch == self.self_training_start() {
             self.optimizer = AdamConfig::new().init();
         }
         Ok(())
