@@ -2,7 +2,8 @@
 //! takes a model that finished the anchor stage (`mixvae train --seed N --self-training-epochs 0
 //! --out DIR`), runs the stage's epochs from there (the trainer's own, `self_training_epochs`:
 //! before each, every training digit's anchor becomes the model's cluster for it; Adam restarts
-//! as the stage begins, so this continues the run exactly as a run with the stage would), and
+//! as the stage begins, as in a run with the stage: the same epochs, batches and distortions, but
+//! the stage's random draws of z come from a generator seeded at the resume), and
 //! prints the test accuracy after each epoch, with how often the anchors name the digit's label
 //! (labels are used here only, to score). OUT keeps the final weights; DONE (0 by default) is
 //! how many of the stage's epochs MODEL has had already (one this example wrote), so that the
