@@ -23,18 +23,13 @@ use burn::tensor::{Bytes, Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use crate::clustering::{cluster_variances, group_means, kmeans, knn_vote, tsne_2d};
+use crate::clustering::{cluster_variances, group_means, kmeans, knn_vote, on_one_thread, tsne_grouping};
 use crate::data::{BatchOrder, Dataset};
 use crate::inference::{ReadbackError, encode_dataset, read_f32};
 use crate::loss::{LossTerms, Objective};
 use crate::model::{ClusterVae, ConfigError};
 use crate::recipe::{PriorInit, TrainingConfig};
 use crate::store::from_safetensors_bytes;
-
-/// k-means starts on the t-SNE map. With few starts k-means now and then merges two islands of
-/// the map and splits a third: with 10 starts the worst of five maps matched the digits 82% of
-/// the time, with 50 starts 93% (examples/prior_init_study.rs). Each start is cheap in 2-D.
-const TSNE_KMEANS_RESTARTS: usize = 50;
 
 /// Steps whose loss terms are read back in one transfer on a GPU. A read-back waits for the
 /// device to finish everything queued, so reading after every step leaves a GPU idle while the
@@ -381,9 +376,7 @@ impl Trainer {
         let assignments = match self.config.prior_init {
             PriorInit::Random => return Ok(()),
             PriorInit::KMeans => on_one_thread(|| kmeans(sample, d, k, 5, seed).assignments),
-            PriorInit::TsneKMeans => on_one_thread(|| {
-                kmeans(&tsne_2d(sample, d, 30.0, 1000, seed), 2, k, TSNE_KMEANS_RESTARTS, seed).assignments
-            }),
+            PriorInit::TsneKMeans => tsne_grouping(sample, d, k, self.config.grouping_starts, seed),
         };
         if self.config.anchored_epochs() > 0 {
             self.anchors = Some(knn_vote(sample, &assignments, &all.means, d, 10, k));
@@ -631,17 +624,6 @@ fn split_optimizer_state(bytes: &[u8]) -> Result<(Vec<u64>, &[u8]), TrainError> 
         .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
         .collect();
     Ok((ids, &bytes[ids_end..]))
-}
-
-/// Runs `work` on a single thread: bhtsne and linfa sum in parallel, and a sum's order decides
-/// its last bits, which t-SNE then amplifies. One thread keeps "same seed, same numbers".
-/// (In the browser everything already runs on one thread.)
-fn on_one_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    #[cfg(not(target_arch = "wasm32"))]
-    if let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(1).build() {
-        return pool.install(work);
-    }
-    work()
 }
 
 /// `[n, k]` rows with a 1 at each given index.

@@ -114,6 +114,7 @@ fn the_full_preset_is_the_shipped_recipe() {
     let expected = [
         ("pretrain_epochs", s.pretrain_epochs.to_string()),
         ("anchor_epochs", s.anchor_epochs.to_string()),
+        ("self_training_epochs", s.self_training_epochs.to_string()),
         ("epochs", s.epochs.to_string()),
         ("init_sample", s.init_sample.to_string()),
         ("augment", s.augment.to_string()),

@@ -34,6 +34,7 @@ fn small_run() -> TrainSettings {
         batch_size: 100,
         learning_rate: 1e-3,
         init_sample: 300,
+        grouping_starts: 2,
         seed: 5,
         augment: true,
     }

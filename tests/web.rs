@@ -87,6 +87,7 @@ async fn bad_inputs_are_errors_not_panics() {
         batch_size: 32,
         learning_rate: 1e-3,
         init_sample: 100,
+        grouping_starts: 1,
         seed: 1,
         augment: false,
     };

@@ -111,6 +111,9 @@ struct TrainArgs {
     /// Training digits encoded and grouped to initialise the prior.
     #[arg(long, default_value_t = defaults().init_sample)]
     init_sample: usize,
+    /// t-SNE starts of that grouping; of several, the grouping most like the others is kept.
+    #[arg(long, default_value_t = defaults().grouping_starts)]
+    grouping_starts: usize,
     /// Epochs of the clustering VAE's loss.
     #[arg(long, default_value_t = defaults().epochs)]
     epochs: usize,
@@ -305,6 +308,7 @@ impl TrainArgs {
             .with_self_training_epochs(self.self_training_epochs)
             .with_anchor_weight(self.anchor_weight)
             .with_init_sample(self.init_sample)
+            .with_grouping_starts(self.grouping_starts)
             .with_epochs(self.epochs)
             .with_batch_size(self.batch_size)
             .with_learning_rate(self.learning_rate)
