@@ -46,6 +46,9 @@ pub const READBACK_WINDOW: usize = 8;
 pub enum Stage {
     Pretrain,
     Anchor,
+    /// Anchored to the model's own clusters (`TrainingConfig::self_training_epochs`).
+    #[serde(rename = "Self-training")]
+    SelfTraining,
     Mixture,
 }
 
@@ -332,23 +335,26 @@ impl Trainer {
         self.model.valid()
     }
 
-    /// The stage of the current epoch and the epoch's index within it.
+    /// The stage of the current epoch and how many epochs its step size has decayed: since the
+    /// stage began, but self-training goes on from the anchor stage's (both are anchored
+    /// epochs, and the step size decays on through them).
     fn stage(&self) -> (Stage, usize) {
-        // Self-training epochs are anchored epochs too (the step size decays on through them).
-        let (pretrain, anchor) = (self.config.pretrain_epochs, self.config.anchored_epochs());
+        let (pretrain, anchored) = (self.config.pretrain_epochs, self.config.anchored_epochs());
         if self.epoch < pretrain {
             (Stage::Pretrain, self.epoch)
-        } else if self.epoch < pretrain + anchor {
+        } else if self.self_training() {
+            (Stage::SelfTraining, self.epoch - pretrain)
+        } else if self.epoch < pretrain + anchored {
             (Stage::Anchor, self.epoch - pretrain)
         } else {
-            (Stage::Mixture, self.epoch - pretrain - anchor)
+            (Stage::Mixture, self.epoch - pretrain - anchored)
         }
     }
 
     fn objective(&self) -> Objective {
         match self.stage() {
             (Stage::Pretrain, _) => self.config.pretrain_objective,
-            (Stage::Anchor, _) => Objective::Anchored { weight: self.config.anchor_weight },
+            (Stage::Anchor | Stage::SelfTraining, _) => Objective::Anchored { weight: self.config.anchor_weight },
             (Stage::Mixture, e) => {
                 let warmup = self.config.warmup_epochs;
                 let kl_weight = if warmup == 0 { 1.0 } else { ((e + 1) as f32 / (warmup + 1) as f32).min(1.0) };

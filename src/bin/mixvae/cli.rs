@@ -325,6 +325,7 @@ fn stage_name(stage: Stage) -> &'static str {
     match stage {
         Stage::Pretrain => "pretrain",
         Stage::Anchor => "anchor",
+        Stage::SelfTraining => "self-training",
         Stage::Mixture => "mixture",
     }
 }
