@@ -289,13 +289,15 @@ fn idx_images(data: &Dataset) -> Vec<u8> {
 
 #[test]
 fn out_of_range_settings_are_refused_naming_the_field() {
-    let cases: [(&str, fn(&mut TrainSettings)); 6] = [
+    let cases: [(&str, fn(&mut TrainSettings)); 8] = [
         ("Clusters K", |s| s.components = 5000),
         ("Self-training epochs", |s| s.self_training_epochs = 51),
         ("Mixture epochs", |s| s.epochs = 1000),
         ("Batch size", |s| s.batch_size = 4),
         ("Learning rate", |s| s.learning_rate = f64::NAN),
         ("Digits grouped", |s| s.init_sample = 10),
+        ("Grouping starts", |s| s.grouping_starts = 0),
+        ("Grouping starts", |s| s.grouping_starts = 21),
     ];
     for (field, spoil) in cases {
         let mut settings = TrainSettings::page_defaults();
