@@ -21,7 +21,7 @@ const TERM_MEANINGS: Record<Term, string> = {
   reconstruction: 'how badly the decoder redraws each digit from its code',
   kl_z: 'how far each code strays from its cluster’s Gaussian (0 while pretraining: no clusters yet)',
   kl_y: 'the price of a sure cluster guess (at most ln K): it keeps the guesses honest (0 while pretraining)',
-  anchor: 'only while anchored: how far the guesses are from the groups found at the start',
+  anchor: 'only while anchored: how far the guesses are from the groups found at the start (in self-training, the model’s own clusters)',
 };
 
 /** Steps averaged into one point of the curves. */
