@@ -22,10 +22,10 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use burn::tensor::Device;
-use mixvae::clustering::{cluster_variances, group_means, kmeans, tsne_2d};
+use mixvae::clustering::{cluster_variances, consensus, group_means, medoid, tsne_groupings};
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::inference::encode_dataset;
-use mixvae::metrics::{clustering_accuracy, normalized_mutual_information, silhouette};
+use mixvae::metrics::{clustering_accuracy, silhouette};
 use mixvae::model::ModelConfig;
 use mixvae::recipe::{PriorInit, TrainingConfig};
 use mixvae::training::Trainer;
@@ -124,54 +124,31 @@ fn main() {
     let labels: Vec<usize> = train.labels().expect("labelled")[..GROUPED].iter().map(|&l| l as usize).collect();
     let dim = ModelConfig::new().latent_dim;
     let codes = pretrained_codes(&train, seed, epochs, &dir.join(format!("grouping-codes-{seed}-{epochs}.f32")));
-    // Each t-SNE runs on one thread (as in the recipe): two at a time on two cores.
-    let groupings: Vec<Vec<usize>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..restarts)
-            .map(|r| {
-                let codes = &codes;
-                let tsne_seed = seed + 1000 * r as u64;
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a thread pool");
-                scope.spawn(move || {
-                    pool.install(|| kmeans(&tsne_2d(codes, dim, 30.0, 1000, tsne_seed), 2, K, 50, seed).assignments)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a grouping")).collect()
-    });
+    // The recipe's own starts (each t-SNE on one thread, as many at once as there are cores).
+    let groupings = tsne_groupings(&codes, dim, K, restarts, seed);
+    let typical = consensus(&groupings);
     println!("seed {seed}, {epochs} pretraining epochs, {GROUPED} digits grouped, {restarts} t-SNE starts");
     println!("start  accuracy  silhouette  log-likelihood  consistency  consensus");
-    let mut consensus_of = Vec::new();
     for (r, groups) in groupings.iter().enumerate() {
         let accuracy = clustering_accuracy(groups, &labels);
         let sil = silhouette(&codes[..3000 * dim], dim, &groups[..3000]);
         let (loglik, consistency) = mixture_fit(&codes, dim, groups);
-        let others: Vec<f64> = groupings
-            .iter()
-            .enumerate()
-            .filter(|(o, _)| *o != r)
-            .map(|(_, other)| normalized_mutual_information(groups, other))
-            .collect();
-        let consensus = others.iter().sum::<f64>() / others.len().max(1) as f64;
-        println!("{r:>5}  {accuracy:>8.4}  {sil:>10.4}  {loglik:>14.3}  {consistency:>11.4}  {consensus:>9.4}");
-        consensus_of.push(consensus);
+        println!("{r:>5}  {accuracy:>8.4}  {sil:>10.4}  {loglik:>14.3}  {consistency:>11.4}  {:>9.4}", typical[r]);
     }
-    let medoid = (0..restarts).max_by(|&a, &b| consensus_of[a].total_cmp(&consensus_of[b])).expect("a grouping");
+    let typical_start = medoid(&groupings);
     let accuracies: Vec<f64> = groupings.iter().map(|g| clustering_accuracy(g, &labels)).collect();
     let mean = accuracies.iter().sum::<f64>() / restarts as f64;
-    println!("mean of the starts {mean:.4}; the medoid (start {medoid}) {:.4}", accuracies[medoid]);
-    let voted = vote(&groupings, &groupings[medoid]);
+    println!("mean of the starts {mean:.4}; the medoid (start {typical_start}) {:.4}", accuracies[typical_start]);
+    let voted = vote(&groupings, &groupings[typical_start]);
     println!("vote of all {restarts} starts {:.4}", clustering_accuracy(&voted, &labels));
     for n in [3, 5] {
         if n < restarts {
             let first = &groupings[..n];
-            let consensus = |r: usize| -> f64 {
-                (0..n).filter(|&o| o != r).map(|o| normalized_mutual_information(&first[r], &first[o])).sum::<f64>()
-            };
-            let medoid = (0..n).max_by(|&a, &b| consensus(a).total_cmp(&consensus(b))).expect("a grouping");
-            let voted = vote(first, &first[medoid]);
+            let typical_start = medoid(first);
+            let voted = vote(first, &first[typical_start]);
             println!(
-                "first {n} starts: medoid (start {medoid}) {:.4}, vote {:.4}",
-                accuracies[medoid],
+                "first {n} starts: medoid (start {typical_start}) {:.4}, vote {:.4}",
+                accuracies[typical_start],
                 clustering_accuracy(&voted, &labels)
             );
         }

@@ -101,22 +101,33 @@ pub fn tsne_2d(points: &[f32], dim: usize, perplexity: f32, epochs: usize, seed:
 /// Each start runs on one thread (see [`on_one_thread`]); natively as many at once as there are
 /// cores, in the browser one after another.
 pub fn tsne_grouping(points: &[f32], dim: usize, k: usize, starts: usize, seed: u64) -> Vec<usize> {
-    let start = |r: usize| {
-        let map = tsne_2d(points, dim, 30.0, 1000, seed.wrapping_add(1000 * r as u64));
-        kmeans(&map, 2, k, TSNE_KMEANS_RESTARTS, seed).assignments
-    };
-    medoid(each_on_one_thread(starts.max(1), start))
+    let mut groupings = tsne_groupings(points, dim, k, starts.max(1), seed);
+    let best = medoid(&groupings);
+    groupings.swap_remove(best)
 }
 
-/// The grouping with the highest mean NMI to the others (the first of equals).
-fn medoid(mut groupings: Vec<Vec<usize>>) -> Vec<usize> {
+/// The groups of each of `starts` t-SNE starts (start r seeded by `seed + 1000 r`; k-means on
+/// each map by `seed`), in the order of the starts. See [`tsne_grouping`].
+pub fn tsne_groupings(points: &[f32], dim: usize, k: usize, starts: usize, seed: u64) -> Vec<Vec<usize>> {
+    each_on_one_thread(starts, |r| {
+        let map = tsne_2d(points, dim, 30.0, 1000, seed.wrapping_add(1000 * r as u64));
+        kmeans(&map, 2, k, TSNE_KMEANS_RESTARTS, seed).assignments
+    })
+}
+
+/// Each grouping's mean NMI to the others (0 for a lone one): how typical it is of them.
+pub fn consensus(groupings: &[Vec<usize>]) -> Vec<f64> {
     let n = groupings.len();
     let likeness = |a: usize| {
         (0..n).filter(|&b| b != a).map(|b| normalized_mutual_information(&groupings[a], &groupings[b])).sum::<f64>()
     };
-    let scores: Vec<f64> = (0..n).map(likeness).collect();
-    let best = (0..n).fold(0, |best, a| if scores[a] > scores[best] { a } else { best });
-    groupings.swap_remove(best)
+    (0..n).map(|a| likeness(a) / (n - 1).max(1) as f64).collect()
+}
+
+/// The index of the grouping with the highest [`consensus`] (the first of equals).
+pub fn medoid(groupings: &[Vec<usize>]) -> usize {
+    let scores = consensus(groupings);
+    (0..scores.len()).fold(0, |best, a| if scores[a] > scores[best] { a } else { best })
 }
 
 /// Runs `work` on a single thread: bhtsne and linfa sum in parallel, and a sum's order decides
@@ -216,8 +227,12 @@ mod tests {
         let common_renamed = vec![1, 1, 1, 1, 0, 0, 0, 0];
         let near_common = vec![0, 0, 0, 1, 1, 1, 1, 1];
         let groupings = vec![odd_one, near_common.clone(), common.clone(), common_renamed];
-        assert_eq!(medoid(groupings), common, "the first of the two that match each other and the near one");
-        assert_eq!(medoid(vec![near_common.clone()]), near_common, "one grouping is its own medoid");
+        assert_eq!(
+            groupings[medoid(&groupings)],
+            common,
+            "the first of the two that match each other and the near one"
+        );
+        assert_eq!(medoid(&[near_common]), 0, "one grouping is its own medoid");
     }
 
     /// Three well-apart blobs of 60 points in 5-D.
