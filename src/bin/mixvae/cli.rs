@@ -79,11 +79,21 @@ struct ModelArgs {
     /// Latent width d.
     #[arg(long, default_value_t = defaults().model.latent_dim)]
     latent_dim: usize,
+    /// Width of the first hidden layer (the decoder mirrors it).
+    #[arg(long, default_value_t = defaults().model.hidden_outer)]
+    hidden_outer: usize,
+    /// Width of the second hidden layer (the decoder mirrors it).
+    #[arg(long, default_value_t = defaults().model.hidden_inner)]
+    hidden_inner: usize,
 }
 
 impl ModelArgs {
     fn config(&self) -> ModelConfig {
-        ModelConfig::new().with_components(self.components).with_latent_dim(self.latent_dim)
+        ModelConfig::new()
+            .with_components(self.components)
+            .with_latent_dim(self.latent_dim)
+            .with_hidden_outer(self.hidden_outer)
+            .with_hidden_inner(self.hidden_inner)
     }
 }
 
