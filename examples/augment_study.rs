@@ -1,7 +1,7 @@
 //! What augmentation does to the codes the mixture is placed on: the measurements behind
 //! `Distortion::HANDWRITING` in the shipped recipe (see README, "Towards 0.97").
 //!
-//! `cargo run --release --example augment_study [seed] [pretrain epochs]` (defaults 1 and 35, the
+//! `cargo run --release --features studies --example augment_study [seed] [pretrain epochs]` (defaults 1 and 35, the
 //! shipped recipe's): pretrains the autoencoder on the 60,000 training digits as they are and
 //! again with augmentation, encodes the first 20,000 (the digits the recipe groups), and prints
 //! for each: k-means on the codes, the recipe's grouping (k-means on a t-SNE map), and how often

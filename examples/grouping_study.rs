@@ -16,7 +16,7 @@
 //!
 //! The codes are cached in CACHE_DIR (default /tmp), so a second call skips pretraining.
 //!
-//! `cargo run --release --example grouping_study -- [SEED] [RESTARTS] [PRETRAIN_EPOCHS] [CACHE_DIR]`
+//! `cargo run --release --features studies --example grouping_study -- [SEED] [RESTARTS] [PRETRAIN_EPOCHS] [CACHE_DIR]`
 //! (`GROUPED=5000 AUGMENT=0` in the environment: the page's Quick recipe's grouping.)
 
 use std::ops::ControlFlow;

@@ -1,7 +1,7 @@
 //! How well each way of grouping the pretrained codes matches the digit classes: the
 //! measurements behind the prior initialisation in `training.rs` (see README).
 //!
-//! `cargo run --release --example prior_init_study [seeds]`: pretrains the default autoencoder
+//! `cargo run --release --features studies --example prior_init_study [seeds]`: pretrains the default autoencoder
 //! (20 epochs, seed 42), encodes 10,000 training digits, and for each seed groups them by
 //! k-means on the codes, and by k-means on t-SNE maps (usual early exaggeration / exaggerated
 //! throughout, 10 or 50 k-means starts). Prints each accuracy and the medians.

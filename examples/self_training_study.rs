@@ -9,7 +9,7 @@
 //! how many of the stage's epochs MODEL has had already (one this example wrote), so that the
 //! stage goes on with its step size where it was (Adam restarts there, as it would not in a run).
 //!
-//! `cargo run --release --example self_training_study -- MODEL.safetensors SEED EPOCHS [OUT] [DONE]`
+//! `cargo run --release --features studies --example self_training_study -- MODEL.safetensors SEED EPOCHS [OUT] [DONE]`
 
 use std::ops::ControlFlow;
 

