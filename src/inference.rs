@@ -63,9 +63,20 @@ pub fn argmax(values: &[f32]) -> usize {
 
 /// Encodes all of `data` on `device`.
 pub async fn encode_dataset(model: &ClusterVae, data: &Dataset, device: &Device) -> Result<EncodedSet, ReadbackError> {
-    let indices: Vec<usize> = (0..data.len()).collect();
-    let mut means = Vec::with_capacity(data.len() * model.latent_dim());
-    let mut probabilities = Vec::with_capacity(data.len() * model.components());
+    encode_range(model, data, 0..data.len(), device).await
+}
+
+/// [`encode_dataset`] for the digits of `range` only (self-training relabels the training set a
+/// slice at a time in the page).
+pub async fn encode_range(
+    model: &ClusterVae,
+    data: &Dataset,
+    range: std::ops::Range<usize>,
+    device: &Device,
+) -> Result<EncodedSet, ReadbackError> {
+    let indices: Vec<usize> = range.collect();
+    let mut means = Vec::with_capacity(indices.len() * model.latent_dim());
+    let mut probabilities = Vec::with_capacity(indices.len() * model.components());
     for chunk in indices.chunks(ENCODE_BATCH) {
         let posterior = model.encode(data.batch(chunk, device));
         let responsibilities = model.responsibilities(posterior.mean.clone());

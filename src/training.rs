@@ -25,7 +25,7 @@ use web_time::Instant;
 
 use crate::clustering::{cluster_variances, group_means, kmeans, knn_vote, on_one_thread, tsne_grouping};
 use crate::data::{BatchOrder, Dataset};
-use crate::inference::{ReadbackError, encode_dataset, read_f32};
+use crate::inference::{ReadbackError, encode_dataset, encode_range, read_f32};
 use crate::loss::{LossTerms, Objective};
 use crate::model::{ClusterVae, ConfigError};
 use crate::recipe::{PriorInit, TrainingConfig};
@@ -155,6 +155,11 @@ pub struct Trainer {
     /// Steps taken whose stacked terms (`[5]` each) are not read back yet.
     unread: Vec<Tensor<1>>,
     readback_window: usize,
+    /// Digits encoded per call when self-training relabels the training set (`None`: all in
+    /// the call that starts the epoch). See [`Trainer::relabel_in_slices`].
+    relabel_slice: Option<usize>,
+    /// The model's clusters for the first digits, while a sliced relabelling is under way.
+    relabelled: Option<Vec<usize>>,
 }
 
 impl Trainer {
@@ -193,6 +198,8 @@ impl Trainer {
             sums: TermValues::default(),
             summed: 0,
             anchors: None,
+            relabel_slice: None,
+            relabelled: None,
         })
     }
 
@@ -321,6 +328,12 @@ impl Trainer {
         self.anchors.as_deref()
     }
 
+    /// A sliced relabelling (see [`Trainer::relabel_in_slices`]) is under way: the next call
+    /// goes on with it.
+    pub fn relabelling(&self) -> bool {
+        self.relabelled.is_some()
+    }
+
     /// Optimizer steps in one epoch.
     pub fn steps_per_epoch(&self) -> usize {
         self.order.batches_per_epoch()
@@ -408,15 +421,34 @@ impl Trainer {
         (start..start + self.config.effective_self_training_epochs()).contains(&self.epoch)
     }
 
+    /// Self-training relabels the training digits at most `digits` at a time: the call that
+    /// starts a self-training epoch encodes that many and returns (an interrupted report with no
+    /// step), and so do the calls after it until all are encoded; then the epoch trains. The page
+    /// sets it so that its worker answers drawings between slices (encoding 60,000 digits at once
+    /// held it about 4 s); the numbers are the same as relabelling in one go.
+    pub fn relabel_in_slices(&mut self, digits: usize) {
+        self.relabel_slice = Some(digits.max(1));
+    }
+
     /// Self-training: every training digit's anchor becomes the model's own cluster for it (of
-    /// its undistorted image); Adam restarts as the stage begins, its targets having changed.
-    async fn refresh_anchors(&mut self, data: &Dataset) -> Result<(), TrainError> {
+    /// its undistorted image), encoded in slices where [`Trainer::relabel_in_slices`] asks for
+    /// them; false while digits are left to encode. Adam restarts as the stage begins, its
+    /// targets having changed.
+    async fn refresh_anchors(&mut self, data: &Dataset) -> Result<bool, TrainError> {
         let inner = self.device.clone().inner();
-        self.anchors = Some(encode_dataset(&self.model.valid(), data, &inner).await?.clusters());
+        let done = self.relabelled.take().unwrap_or_default();
+        let end = self.relabel_slice.map_or(data.len(), |slice| (done.len() + slice).min(data.len()));
+        let mut clusters = done;
+        clusters.extend(encode_range(&self.model.valid(), data, clusters.len()..end, &inner).await?.clusters());
+        if clusters.len() < data.len() {
+            self.relabelled = Some(clusters);
+            return Ok(false);
+        }
+        self.anchors = Some(clusters);
         if self.epoch == self.self_training_start() {
             self.optimizer = AdamConfig::new().init();
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Runs the rest of the current epoch (or a whole new one). `on_step` sees every step and
@@ -431,11 +463,12 @@ impl Trainer {
     ) -> Result<EpochReport, TrainError> {
         if self.cursor == 0 {
             let pretraining_done = self.epoch == self.config.pretrain_epochs;
-            if pretraining_done && self.config.prior_init != PriorInit::Random {
+            let relabelling = self.relabelled.is_some(); // a later call of a sliced relabelling
+            if pretraining_done && self.config.prior_init != PriorInit::Random && !relabelling {
                 self.initialise_prior(data).await?;
             }
-            if self.self_training() {
-                self.refresh_anchors(data).await?;
+            if self.self_training() && !self.refresh_anchors(data).await? {
+                return Ok(self.epoch_report(self.stage().0, true));
             }
             self.pending = self.order.next_epoch();
             self.sums = TermValues::default();

@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use mixvae::data::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};
 use mixvae::generation::grid_noise;
 use mixvae::recipe::TrainSettings;
-use mixvae::session::{Session, SessionError};
+use mixvae::session::{RELABEL_SLICE, Session, SessionError};
 
 const WEIGHTS: &[u8] = include_bytes!("../www/model/mixvae.safetensors");
 
@@ -196,6 +196,25 @@ fn training_advances_in_chunks_and_the_model_in_use_follows() {
     assert!(chunks.last().unwrap().finished);
     assert_eq!(block(session.generate(2, 1, false)).unwrap().len(), 4 * 2 * IMAGE_PIXELS);
     assert!(matches!(block(session.train_chunk(|| true)), Err(SessionError::NotTraining)));
+}
+
+#[test]
+fn self_training_relabels_the_training_digits_a_slice_per_chunk() {
+    let _turn = TRAINING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut session = shipped();
+    let (train, _) = load_mnist(&default_mnist_dir()).unwrap();
+    session.set_train_set(train.take(2 * RELABEL_SLICE + 100)).unwrap(); // three slices
+    let settings = TrainSettings { epochs: 0, augment: false, ..small_run() };
+    session.train_begin(&settings).unwrap();
+    let mut chunks = Vec::new();
+    while session.is_training() {
+        chunks.push(block(session.train_chunk(|| false)).unwrap()); // whole epochs, as fast as can be
+        assert!(chunks.len() < 10, "training does not end");
+    }
+    let relabelling: Vec<bool> = chunks.iter().map(|c| c.relabelling).collect();
+    assert_eq!(relabelling, [false, false, true, true, false], "pretraining, anchor, two slices, then self-training");
+    assert!(chunks[2..4].iter().all(|c| c.steps.is_empty() && c.epoch.is_none()), "a slice trains no step");
+    assert!(chunks[4].epoch.is_some() && chunks[4].finished);
 }
 
 #[test]

@@ -259,3 +259,35 @@ fn self_training_anchors_each_digit_to_the_models_own_cluster_for_it() {
     use Stage::*;
     assert_eq!(stages, [Pretrain, Pretrain, Anchor, SelfTraining, SelfTraining], "each epoch's stage as reported");
 }
+
+#[test]
+fn self_training_relabels_in_slices_with_the_numbers_of_one_go() {
+    let data = digits(400);
+    let recipe =
+        config(2, 0, PriorInit::TsneKMeans, 5).with_anchor_epochs(1).with_self_training_epochs(2).with_init_sample(400);
+    let (whole, _, whole_steps) = run(recipe.clone(), &data);
+    let _guard = one_run_at_a_time();
+    let mut sliced = Trainer::new(recipe, data.len(), &Device::flex()).unwrap();
+    sliced.relabel_in_slices(150);
+    let (mut steps, mut stages, mut returned_early) = (Vec::new(), Vec::new(), 0);
+    while !sliced.is_finished() {
+        let report = pollster::block_on(sliced.train_epoch(&data, |s| {
+            steps.push((s.epoch, s.step, s.terms));
+            ControlFlow::Continue(())
+        }))
+        .unwrap();
+        if report.interrupted {
+            assert_eq!(report.steps, 0, "a call that relabels trains no step");
+            assert!(sliced.relabelling(), "a relabelling under way says so");
+            returned_early += 1;
+        } else {
+            stages.push(report.stage);
+        }
+    }
+    assert_eq!(returned_early, 4, "400 digits in slices of 150: two calls of each self-training epoch return early");
+    use Stage::*;
+    assert_eq!(stages, [Pretrain, Pretrain, Anchor, SelfTraining, SelfTraining]);
+    assert_eq!(sliced.anchors(), whole.anchors(), "the same clusters as relabelling in one go");
+    let whole_steps: Vec<_> = whole_steps.iter().map(|s| (s.epoch, s.step, s.terms)).collect();
+    assert_eq!(steps, whole_steps, "the same steps, the same losses");
+}

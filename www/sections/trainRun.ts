@@ -42,6 +42,7 @@ export class RunView {
     this.chart.add(report.steps);
     if (last && this.settings) this.showProgress(last, this.settings);
     if (report.initialising_next) this.status.textContent = 'Grouping the codes (t-SNE, then k-means) to place the mixture…';
+    if (report.relabelling) this.status.textContent = 'Self-training: labelling the training digits with the model’s own clusters…';
     if (report.epoch) addEpochRow(report.epoch);
   }
 
