@@ -27,9 +27,12 @@ use tsify::Tsify;
 /// The seed of the baseline's k-means on the page (its groups are the same on every visit).
 const BASELINE_KMEANS_SEED: u64 = 1;
 
-/// Training digits self-training relabels per chunk (about 0.3 s in the page's CPU worker, where
-/// all 60,000 at once held drawings back about 4 s): see [`Trainer::relabel_in_slices`].
-pub const RELABEL_SLICE: usize = 5_000;
+/// Training digits self-training relabels per chunk: one encoding batch, about 0.1 s in the
+/// page's CPU worker, as long as a chunk of training steps (the worker's CHUNK_MS, 120 ms). All
+/// 60,000 at once held drawings back about 6 s there; 5,000 a chunk still kept a drawing waiting
+/// 2 s, since answering it takes several calls, each queued behind a chunk. See
+/// [`Trainer::relabel_in_slices`].
+pub const RELABEL_SLICE: usize = 1_000;
 
 /// For each cluster, the digit it mostly holds in the labelled test set and that digit's share.
 pub type Majority = Vec<Option<(usize, f64)>>;
