@@ -425,7 +425,7 @@ impl Trainer {
     /// starts a self-training epoch encodes that many and returns (an interrupted report with no
     /// step), and so do the calls after it until all are encoded; then the epoch trains. The page
     /// sets it so that its worker answers drawings between slices (encoding 60,000 digits at once
-    /// held it about 4 s); the numbers are the same as relabelling in one go.
+    /// held it 4 to 7 s); the numbers are the same as relabelling in one go.
     pub fn relabel_in_slices(&mut self, digits: usize) {
         self.relabel_slice = Some(digits.max(1));
     }
