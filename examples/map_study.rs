@@ -21,33 +21,25 @@ use rand_xoshiro::Xoshiro256Plus;
 const DIM: usize = 10;
 const K: usize = 10;
 
-/// t-SNE's usual schedule; `step_scale` multiplies bhtsne's automatic learning rate (n / 48:
-/// scikit-learn's formula, but scikit-learn's gradient carries the factor 4 that bhtsne's leaves
-/// out, so 4 gives scikit-learn's steps).
-fn usual_tsne(points: &[f32], start: Vec<f32>, step_scale: f32) -> Vec<f32> {
-    let rows: Vec<&[f32]> = points.chunks_exact(DIM).collect();
-    let n = rows.len() as f32;
-    bhtsne::tSNE::<f32, &[f32], 2>::new(&rows)
-        .initial_embedding(start)
-        .learning_rate((n / 48.0).max(50.0) * step_scale)
-        .perplexity(30.0)
-        .epochs(1000)
-        .barnes_hut(0.5, |a, b| a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt())
-        .embedding()
-}
+/// t-SNE's usual schedule: attraction 12x for the first 250 iterations (scikit-learn's and
+/// openTSNE's, bhtsne's defaults).
+const USUAL: (f32, usize) = (12.0, 250);
+/// The recipe's map (`clustering::tsne_2d`): attraction 4x for the whole run.
+const RECIPE: (f32, usize) = (4.0, 1000);
 
-/// The recipe's map (attraction 4x for the whole run), its step `step_scale` times bhtsne's
-/// automatic one (n / 16 with that exaggeration).
-fn recipe_tsne(points: &[f32], start: Vec<f32>, step_scale: f32) -> Vec<f32> {
+/// A t-SNE map from `start` with the attraction exaggerated `(factor, for so many iterations)`,
+/// its step `step_scale` times bhtsne's automatic one (n / factor / 4: scikit-learn's formula, but
+/// scikit-learn's gradient carries the factor 4 that bhtsne's leaves out, so 4 gives its steps).
+fn tsne(points: &[f32], start: Vec<f32>, (factor, exaggerated): (f32, usize), step_scale: f32) -> Vec<f32> {
     let rows: Vec<&[f32]> = points.chunks_exact(DIM).collect();
     let n = rows.len() as f32;
     bhtsne::tSNE::<f32, &[f32], 2>::new(&rows)
         .initial_embedding(start)
-        .learning_rate((n / 16.0).max(50.0) * step_scale)
+        .learning_rate((n / factor / 4.0).max(50.0) * step_scale)
         .perplexity(30.0)
         .epochs(1000)
-        .early_exaggeration(4.0)
-        .stop_lying_epoch(1000)
+        .early_exaggeration(factor)
+        .stop_lying_epoch(exaggerated)
         .barnes_hut(0.5, |a, b| a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt())
         .embedding()
 }
@@ -93,12 +85,12 @@ fn main() {
     for seed in 0..starts {
         let variants: Vec<(&str, Box<dyn Fn() -> Vec<f32> + Send + Sync>)> = vec![
             ("recipe (4x all run, random)", Box::new(|| tsne_2d(&codes, DIM, 30.0, 1000, seed))),
-            ("usual (12x early, random)", Box::new(|| usual_tsne(&codes, random_start(n, seed), 1.0))),
-            ("usual (12x early, PCA)", Box::new(|| usual_tsne(&codes, pca_start(&codes), 1.0))),
-            ("usual, steps x4, random", Box::new(|| usual_tsne(&codes, random_start(n, seed), 4.0))),
-            ("usual, steps x4, PCA", Box::new(|| usual_tsne(&codes, pca_start(&codes), 4.0))),
-            ("recipe, steps x4", Box::new(|| recipe_tsne(&codes, random_start(n, seed), 4.0))),
-            ("recipe, steps x2", Box::new(|| recipe_tsne(&codes, random_start(n, seed), 2.0))),
+            ("usual (12x early, random)", Box::new(|| tsne(&codes, random_start(n, seed), USUAL, 1.0))),
+            ("usual (12x early, PCA)", Box::new(|| tsne(&codes, pca_start(&codes), USUAL, 1.0))),
+            ("usual, steps x4, random", Box::new(|| tsne(&codes, random_start(n, seed), USUAL, 4.0))),
+            ("usual, steps x4, PCA", Box::new(|| tsne(&codes, pca_start(&codes), USUAL, 4.0))),
+            ("recipe, steps x4", Box::new(|| tsne(&codes, random_start(n, seed), RECIPE, 4.0))),
+            ("recipe, steps x2", Box::new(|| tsne(&codes, random_start(n, seed), RECIPE, 2.0))),
         ];
         // MAPS=a,b: only the maps whose names contain one of these.
         let wanted = std::env::var("MAPS").unwrap_or_default();
