@@ -436,9 +436,8 @@ impl Trainer {
     /// targets having changed.
     async fn refresh_anchors(&mut self, data: &Dataset) -> Result<bool, TrainError> {
         let inner = self.device.clone().inner();
-        let done = self.relabelled.take().unwrap_or_default();
-        let end = self.relabel_slice.map_or(data.len(), |slice| (done.len() + slice).min(data.len()));
-        let mut clusters = done;
+        let mut clusters = self.relabelled.take().unwrap_or_default(); // the slices done before
+        let end = self.relabel_slice.map_or(data.len(), |slice| (clusters.len() + slice).min(data.len()));
         clusters.extend(encode_range(&self.model.valid(), data, clusters.len()..end, &inner).await?.clusters());
         if clusters.len() < data.len() {
             self.relabelled = Some(clusters);
@@ -463,8 +462,8 @@ impl Trainer {
     ) -> Result<EpochReport, TrainError> {
         if self.cursor == 0 {
             let pretraining_done = self.epoch == self.config.pretrain_epochs;
-            let relabelling = self.relabelled.is_some(); // a later call of a sliced relabelling
-            if pretraining_done && self.config.prior_init != PriorInit::Random && !relabelling {
+            // A later call of a sliced relabelling: the prior was placed by the first.
+            if pretraining_done && self.config.prior_init != PriorInit::Random && !self.relabelling() {
                 self.initialise_prior(data).await?;
             }
             if self.self_training() && !self.refresh_anchors(data).await? {
