@@ -131,11 +131,15 @@ test('the two-step baseline shows its map and its scores beside the model\'s, wh
   await page.waitForFunction(() => document.querySelector('#map-status').textContent.startsWith('Encoding the test digits'), null, { timeout: 120000 });
   await page.selectOption('[data-testid=map-source]', 'baseline');
   await page.waitForFunction(() => document.querySelector('[data-testid=latent-map]').dataset.source === 'baseline' && /k-means/.test(document.querySelector('#map-status').textContent), null, { timeout: 120000 });
-  const rows = await page.$$eval('#scores dt', (dts) => dts.map((dt) => [dt.textContent, ...[dt.nextElementSibling, dt.nextElementSibling?.nextElementSibling].map((dd) => dd?.textContent)]));
+  const scoreRows = () => page.$$eval('#scores dt', (dts) => dts.map((dt) => [dt.textContent, ...[dt.nextElementSibling, dt.nextElementSibling?.nextElementSibling].map((dd) => dd?.textContent)]));
+  // Its scores in a column of their own beside the model's.
+  const compared = await page.waitForSelector('#scores.compare', { timeout: 30000 }).catch(() => null);
+  assert.ok(compared, `no baseline column beside the model's scores: ${JSON.stringify(await scoreRows())}, map: ${await page.textContent('#map-status')}`);
+  const rows = await scoreRows();
   const accuracy = rows.find(([name]) => name.startsWith('Accuracy'));
   assert.ok(accuracy, JSON.stringify(rows));
   const [model, baseline] = accuracy.slice(1).map((text) => Number.parseFloat(text));
-  assert.ok(baseline > 50 && baseline < model, `two steps ${baseline}% < one step ${model}%`);
+  assert.ok(baseline > 50 && baseline < model, `two steps ${baseline}% < one step ${model}%: ${JSON.stringify(rows)}`);
   await draw(page, SEVEN);
   await settledResult(page);
   assert.ok(await page.locator('[data-testid=map-pin]').isHidden(), 'the drawing is placed by the model, not on the baseline\'s map');
