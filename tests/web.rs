@@ -1,6 +1,7 @@
 //! The core inside a browser: these run in a dedicated Worker of headless Chromium
-//! (`wasm-pack test --headless --chrome -- --test web`; flags in webdriver.json), the way the
-//! page runs it. WebGPU here is software (SwiftShader); it must agree with the CPU backend.
+//! (`wasm-pack test --headless --chrome -- --test web`, or scripts/test.sh's quicker equivalent;
+//! flags in webdriver.json), the way the page runs it. WebGPU here is software (SwiftShader); it
+//! must agree with the CPU backend.
 #![cfg(target_arch = "wasm32")]
 
 use burn::module::Module;
