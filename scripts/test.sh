@@ -88,12 +88,12 @@ fi
 # (software here) against the CPU backend. Chrome flags are in webdriver.json.
 # Release, with the page build's profile settings (scripts/build.sh): burn for wasm32 compiled
 # there is reused, instead of compiled again in the dev profile.
-# These are `wasm-pack test --headless --chrome --release -- --test web`'s two steps less its
+# These are `wasm-pack test --headless --chrome --release -- --test web`'s steps less its
 # first: before running the one test file asked for, wasm-pack builds every test target for
 # wasm32 (`cargo build --tests`: the library's unit tests and each tests/*.rs, each linked with
-# thin LTO), which took 7.5 of this part's 11.3 minutes (README, "What npm test runs"). So cargo test runs tests/web.rs alone,
-# with the runner and the settings wasm-pack gives it (wasm-bindgen-cli's test runner, which
-# drives headless Chrome through chromedriver).
+# thin LTO), which took 7.5 of this part's 11.3 minutes (README, "What npm test runs"). So
+# cargo test runs tests/web.rs alone, with the runner and the settings wasm-pack gives it
+# (wasm-bindgen-cli's test runner, which drives headless Chrome through chromedriver).
 wasm_tests() {
   echo "== wasm tests in a browser worker (tests/web.rs through wasm-bindgen-test-runner, headless Chromium)"
   CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 WASM_BINDGEN_TEST_TIMEOUT=600 \
