@@ -1,5 +1,6 @@
 //! The augmentation's distortions: none changes nothing, each limit is kept, the ink stays, and
 //! the same seed gives the same batch.
+#![cfg(not(target_arch = "wasm32"))] // native: files; tests/web.rs runs in the browser
 
 use mixvae::augment::Distortion;
 use mixvae::data::{IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};
