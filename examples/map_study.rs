@@ -1,8 +1,10 @@
 //! Which t-SNE map and which grouping of it match the digits best, on codes cached by
 //! grouping_study (README, "Towards 0.97"): the recipe's map (attraction exaggerated 4x for the
 //! whole run, a tiny random start) against t-SNE's usual schedule (12x for the first 250
-//! iterations, scikit-learn's and openTSNE's) from a random, a PCA or a spectral start; each map
-//! grouped by k-means and by a Gaussian mixture with full covariances (linfa). Labels only score.
+//! iterations, scikit-learn's and openTSNE's) from a random or a PCA start, and the
+//! recipe's kind of map with other perplexities and exaggerations (1x to 12x for the whole run);
+//! each map grouped by k-means and by a Gaussian mixture with full covariances (linfa). Labels
+//! only score.
 //!
 //! `cargo run --release --features studies --example map_study -- CODES_FILE [STARTS]` (the file's f32 rows are the
 //! first training digits' 10-D codes).
@@ -40,6 +42,20 @@ fn tsne(points: &[f32], start: Vec<f32>, (factor, exaggerated): (f32, usize), st
         .epochs(1000)
         .early_exaggeration(factor)
         .stop_lying_epoch(exaggerated)
+        .barnes_hut(0.5, |a, b| a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt())
+        .embedding()
+}
+
+/// The recipe's kind of map (`clustering::tsne_2d`: bhtsne's own step, a tiny random start, the
+/// attraction exaggerated for the whole run) with another `perplexity` or exaggeration `factor`.
+fn whole_run(points: &[f32], perplexity: f32, factor: f32, seed: u64) -> Vec<f32> {
+    let rows: Vec<&[f32]> = points.chunks_exact(DIM).collect();
+    bhtsne::tSNE::<f32, &[f32], 2>::new(&rows)
+        .initial_embedding(random_start(rows.len(), seed))
+        .perplexity(perplexity)
+        .epochs(1000)
+        .early_exaggeration(factor)
+        .stop_lying_epoch(1000)
         .barnes_hut(0.5, |a, b| a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum::<f32>().sqrt())
         .embedding()
 }
@@ -91,6 +107,17 @@ fn main() {
             ("usual, steps x4, PCA", Box::new(|| tsne(&codes, pca_start(&codes), USUAL, 4.0))),
             ("recipe, steps x4", Box::new(|| tsne(&codes, random_start(n, seed), RECIPE, 4.0))),
             ("recipe, steps x2", Box::new(|| tsne(&codes, random_start(n, seed), RECIPE, 2.0))),
+            ("4x all run, perplexity 50", Box::new(|| whole_run(&codes, 50.0, 4.0, seed))),
+            ("4x all run, perplexity 100", Box::new(|| whole_run(&codes, 100.0, 4.0, seed))),
+            ("2x all run, perplexity 30", Box::new(|| whole_run(&codes, 30.0, 2.0, seed))),
+            ("8x all run, perplexity 30", Box::new(|| whole_run(&codes, 30.0, 8.0, seed))),
+            ("12x all run, perplexity 30", Box::new(|| whole_run(&codes, 30.0, 12.0, seed))),
+            ("8x all run, perplexity 100", Box::new(|| whole_run(&codes, 100.0, 8.0, seed))),
+            ("1x all run, perplexity 30", Box::new(|| whole_run(&codes, 30.0, 1.0, seed))),
+            ("1.5x all run, perplexity 30", Box::new(|| whole_run(&codes, 30.0, 1.5, seed))),
+            ("3x all run, perplexity 30", Box::new(|| whole_run(&codes, 30.0, 3.0, seed))),
+            ("2x all run, perplexity 15", Box::new(|| whole_run(&codes, 15.0, 2.0, seed))),
+            ("2x all run, perplexity 20", Box::new(|| whole_run(&codes, 20.0, 2.0, seed))),
         ];
         // MAPS=a,b: only the maps whose names contain one of these.
         let wanted = std::env::var("MAPS").unwrap_or_default();
