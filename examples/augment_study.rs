@@ -12,7 +12,7 @@ use std::ops::ControlFlow;
 
 use burn::tensor::Device;
 use mixvae::augment::Distortion;
-use mixvae::clustering::{kmeans, knn_vote, tsne_2d};
+use mixvae::clustering::{MAP_EXAGGERATION, kmeans, knn_vote, tsne_2d};
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::inference::encode_dataset;
 use mixvae::metrics::clustering_accuracy;
@@ -57,7 +57,7 @@ fn main() {
     for (name, augment) in [("none", None), ("handwriting", Some(Distortion::HANDWRITING))] {
         let codes = pretrained_codes(&train, augment, seed, epochs);
         let on_codes = clustering_accuracy(&kmeans(&codes, dim, 10, 10, seed).assignments, &labels);
-        let map = tsne_2d(&codes, dim, 30.0, 1000, seed);
+        let map = tsne_2d(&codes, dim, 30.0, MAP_EXAGGERATION, 1000, seed);
         let grouped = clustering_accuracy(&kmeans(&map, 2, 10, 50, seed).assignments, &labels);
         let purity = neighbourhood_purity(&codes, dim, &labels);
         println!("{name:>12}  {on_codes:>16.4}  {grouped:>28.4}  {purity:>12.4}");

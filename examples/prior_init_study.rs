@@ -9,7 +9,7 @@
 use std::ops::ControlFlow;
 
 use burn::tensor::Device;
-use mixvae::clustering::{kmeans, tsne_2d};
+use mixvae::clustering::{MAP_EXAGGERATION, kmeans, tsne_2d};
 use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::inference::encode_dataset;
 use mixvae::metrics::clustering_accuracy;
@@ -55,7 +55,7 @@ fn main() {
     println!("seed  k-means on codes  t-SNE (usual)  t-SNE x4, 10 starts  t-SNE x4, 50 starts");
     for seed in 1..=seeds {
         let usual = early_exaggeration_only_tsne(&codes, dim, seed);
-        let exaggerated = tsne_2d(&codes, dim, 30.0, 1000, seed);
+        let exaggerated = tsne_2d(&codes, dim, 30.0, MAP_EXAGGERATION, 1000, seed);
         let row = [
             score(&kmeans(&codes, dim, 10, 10, seed).assignments),
             score(&kmeans(&usual, 2, 10, 10, seed).assignments),
