@@ -407,6 +407,41 @@ test("where a model of the user's is saved, the page does not answer with the sh
   await context.close();
 });
 
+test('a digit cleared while the worker reads it: the page still loads, and the next drawing is answered', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await context.route((url) => /worker[^/]*\.js$|\.safetensors$/.test(url.pathname), async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await route.continue();
+  });
+  // Clear is pressed the moment the worker is first asked about the drawing, while it reads it.
+  await page.addInitScript(() => {
+    const post = Worker.prototype.postMessage;
+    let cleared = false;
+    Worker.prototype.postMessage = function (message, ...rest) {
+      post.call(this, message, ...rest);
+      if (!cleared && message?.path?.[0] === 'classify') {
+        cleared = true;
+        document.querySelector('#clear-button').click();
+        document.body.dataset.clearedInFlight = 'true';
+      }
+    };
+  });
+  await page.goto(server.url);
+  await draw(page, SEVEN);
+  await page.waitForFunction(() => document.body.dataset.clearedInFlight === 'true', null, { timeout: 60000 });
+  // The rest of the page loads once the drawing made at first paint is answered (boot.ts).
+  await page.waitForFunction(() => document.querySelector('#backend-reason').textContent !== '', null, { timeout: 30000 });
+  await page.waitForSelector('[data-testid=cluster-result]:not([data-pending])', { timeout: 10000 });
+  assert.match(await page.textContent('[data-testid=cluster-result]'), /Draw a digit/);
+  await draw(page, SEVEN);
+  assert.equal((await settledResult(page)).majority, '7');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a digit drawn before the model is ready is kept and answered once it is', async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

@@ -53,10 +53,10 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
       .finally(() => {
         if (inFlightOn === worker) {
           inFlightOn = null;
-          if (dirty) return request();
-          delete result.dataset.pending;
+          if (dirty) request(); // sends nothing if the pad was cleared meanwhile
         }
-        if (inFlightOn) return; // a request on a restarted worker is on its way
+        if (inFlightOn) return; // the next request is on its way (on this worker, or a restarted one)
+        delete result.dataset.pending;
         for (const resolve of answered) resolve();
         answered = [];
       });
