@@ -6,6 +6,7 @@
 use burn::tensor::Device;
 use mixvae::data::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};
 use mixvae::generation::grid_noise;
+use mixvae::projection::{LatentMap, grid_positions};
 use mixvae::recipe::TrainSettings;
 use mixvae::session::{RELABEL_SLICE, Session, SessionError};
 
@@ -145,6 +146,30 @@ fn the_map_places_every_test_digit_and_walks_the_plane() {
     let grid = block(session.walk_map(4, 5)).unwrap();
     assert_eq!(grid.len(), 20 * IMAGE_PIXELS);
     assert!(block(session.walk_map(0, 5)).is_err());
+}
+
+#[test]
+fn while_training_walks_and_drawings_stay_on_the_map_on_show() {
+    let _turn = TRAINING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut session = shipped();
+    let (train, test) = load_mnist(&default_mnist_dir()).unwrap();
+    session.set_train_set(train.take(600)).unwrap();
+    block(session.set_test_set(test.take(500))).unwrap();
+    session.train_begin(&small_run()).unwrap();
+    let shown = block(session.latent_map()).unwrap();
+    block(session.train_chunk(|| true)).unwrap();
+    // The model moved on; the map on show is still `shown`, fitted before the step.
+    let plane = LatentMap::fit(&shown.codes, shown.latent_dim).unwrap();
+    let drawing = drawn(test.image(0), 10);
+    let c = block(session.classify(&drawing, 280, 280)).unwrap();
+    let expected = plane.project(&c.mean).unwrap();
+    let position = c.map_position.expect("a drawing is placed on the map while training");
+    assert!(position.iter().zip(&expected).all(|(a, b)| (a - b).abs() < 1e-4), "{position:?} vs {expected:?}");
+    let [x0, x1, y0, y1] = shown.extent;
+    let codes = plane.unproject(&grid_positions(3, 4, (x0, x1), (y0, y1))).unwrap();
+    let walk = block(session.walk_map(3, 4)).unwrap();
+    let decoded = block(session.decode(&codes)).unwrap();
+    assert!(walk.iter().zip(&decoded).all(|(a, b)| (a - b).abs() < 1e-4), "the walk is over the map on show");
 }
 
 #[test]

@@ -159,15 +159,29 @@ test('training shows the clusters forming: the map and the grid follow it, and i
   for (const [name, value] of Object.entries({ pretrain_epochs: 2, anchor_epochs: 0, epochs: 0, seed: 7 })) {
     await page.fill(`input[name=${name}]`, String(value));
   }
+  await draw(page, SEVEN);
+  await settledResult(page);
   await page.click('[data-testid=train-button]');
   await page.locator('#map').scrollIntoViewIfNeeded(); // the map follows training while in view
   await page.waitForFunction(() => document.querySelector('#train').dataset.state === 'training', null, { timeout: 120000 });
+  // Within an epoch the live map is redrawn every few seconds: the drawing's pin stays on it.
+  await page.evaluate(() => {
+    const status = () => document.querySelector('#train-status').textContent;
+    const [pin, map] = [document.querySelector('[data-testid=map-pin]'), document.querySelector('[data-testid=latent-map]')];
+    Object.assign(window, { pinHidden: [], liveRenders: [] });
+    new MutationObserver(() => pin.hidden && window.pinHidden.push(status())).observe(pin, { attributeFilter: ['hidden'] });
+    new MutationObserver(() => window.liveRenders.push(status())).observe(map, { attributeFilter: ['data-renders'] });
+  });
   const renders = () => page.$eval('[data-testid=latent-map]', (e) => Number(e.dataset.renders ?? 0));
   const grids = () => page.$eval('[data-testid=generate-grid]', (e) => Number(e.dataset.renders ?? 0));
   const [mapBefore, gridBefore] = [await renders(), await grids()];
   await page.waitForFunction(() => /^Done/.test(document.querySelector('#train-status').textContent), null, { timeout: 240000 });
   assert.ok((await renders()) >= mapBefore + 3, `the map followed training: ${mapBefore} -> ${await renders()} renders`);
   assert.ok((await grids()) >= gridBefore + 3, `the grid followed training: ${gridBefore} -> ${await grids()} renders`);
+  const inFirstEpoch = (statuses) => statuses.filter((s) => /^Epoch 1 of .* step/.test(s));
+  const [hidden, live] = await page.evaluate(() => [window.pinHidden, window.liveRenders]);
+  assert.ok(inFirstEpoch(live).length >= 2, `the map was redrawn within the first epoch: ${live.join(' | ')}`);
+  assert.deepEqual(inFirstEpoch(hidden), [], 'the pin stayed on the live map');
   const replay = page.locator('[data-testid=map-replay]');
   await replay.waitFor({ state: 'visible' });
   assert.equal(await replay.getAttribute('data-frames'), '3', 'before training, after epoch 1, after epoch 2');

@@ -191,11 +191,13 @@ class LatentMap implements MapSection {
     }
   }
 
-  private refresh(): void {
-    detach(this.render(), 'Could not draw the map');
+  /** Draws the map; `fresh` asks the worker for a new one even if one is in hand (which stays
+   *  in use, with the drawing's pin on it, until the new one arrives). */
+  private refresh(fresh = false): void {
+    detach(this.render(fresh), 'Could not draw the map');
   }
 
-  private async render(): Promise<void> {
+  private async render(fresh = false): Promise<void> {
     if (this.renderingOn === this.app.worker) {
       this.renderAgain = true; // e.g. the source changed meanwhile: the render in flight is of the old one
       return;
@@ -204,7 +206,7 @@ class LatentMap implements MapSection {
     const worker = this.app.worker;
     this.renderingOn = worker;
     try {
-      const map = (this.app.map ??= await worker.latentMap());
+      const map = !fresh && this.app.map ? this.app.map : (this.app.map = await worker.latentMap());
       this.element.dataset.renders = String(Number(this.element.dataset.renders ?? 0) + 1);
       if (this.frameLabel !== null) this.replay.add({ label: this.frameLabel, positions: map.positions, clusters: map.clusters });
       this.frameLabel = null;
@@ -325,7 +327,6 @@ class LatentMap implements MapSection {
     const now = performance.now();
     if (!this.visible || this.renderingOn || this.layout !== 'pca' || now - this.lastLive < LIVE_REFRESH_MS) return;
     this.lastLive = now;
-    this.app.map = null;
-    this.refresh();
+    this.refresh(true);
   }
 }
