@@ -137,6 +137,6 @@ function estimate(s: TrainSettings): string {
   const epochs = s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0) + s.epochs;
   const time = (epochs * IMAGES_PER_EPOCH) / speed;
   if (!Number.isFinite(time)) return 'Fill in every field';
-  const basis = stored > 0 ? 'at the speed of the last run here' : 'at the CPU speed of a 2-core laptop';
+  const basis = stored > 0 ? 'at the speed of the last run here' : 'at the reference CPU’s speed (2 cores of an AMD EPYC server; a run here puts this browser’s in its place)';
   return `${epochs} epoch${epochs === 1 ? '' : 's'}: about ${seconds(time)} of training ${basis}`;
 }
