@@ -421,7 +421,9 @@ test("where a model of the user's is saved, the page does not answer with the sh
   await context.close();
 });
 
-test('a digit cleared while the worker reads it: the page still loads, and the next drawing is answered', async () => {
+/** A page in a context of its own whose worker script and model weights arrive 3 s late, so a
+ *  drawing made at first paint surely comes before the model (not yet opened: init scripts go first). */
+async function openWithLateModel() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = [];
@@ -430,6 +432,11 @@ test('a digit cleared while the worker reads it: the page still loads, and the n
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await route.continue();
   });
+  return { context, page, errors };
+}
+
+test('a digit cleared while the worker reads it: the page still loads, and the next drawing is answered', async () => {
+  const { context, page, errors } = await openWithLateModel();
   // Clear is pressed the moment the worker is first asked about the drawing, while it reads it.
   await page.addInitScript(() => {
     const post = Worker.prototype.postMessage;
@@ -457,15 +464,7 @@ test('a digit cleared while the worker reads it: the page still loads, and the n
 });
 
 test('a digit drawn before the model is ready is kept and answered once it is', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  // The worker's script and the model's weights arrive late, so the drawing surely comes first.
-  await context.route((url) => /worker[^/]*\.js$|\.safetensors$/.test(url.pathname), async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    await route.continue();
-  });
+  const { context, page, errors } = await openWithLateModel();
   await page.goto(server.url);
   const padBox = () => page.locator('[data-testid=draw-canvas]').boundingBox();
   const atFirstPaint = await padBox();
