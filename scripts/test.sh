@@ -84,6 +84,26 @@ else
   status=1
 fi
 
+# The page's engine on Dawn, Chrome's WebGPU, in Node (`npm run bench:dawn`'s short form): on
+# SwiftShader's Vulkan, with the adapter's `timestamp-query` hidden (the engine must neither
+# crash nor lose the CPU engine beside it), a few training steps agree with the CPU engine; what
+# a step asks of WebGPU is printed.
+dawn_check() {
+  echo "== the engine on Dawn (scripts/dawn/bench.mjs --check --no-timestamps, SwiftShader)"
+  VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json \
+    node scripts/dawn/bench.mjs --check --no-timestamps --backend vulkan --out results/bench/dawn-check.json 2>&1 |
+    tee results/dawn-check.log
+  return "${PIPESTATUS[0]}"
+}
+if [ "$page_built" -eq 1 ]; then
+  if timed "engine on Dawn (SwiftShader)" dawn_check; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    status=1
+  fi
+fi
+
 # The core inside the browser: tests/web.rs in a dedicated Worker of headless Chromium, WebGPU
 # (software here) against the CPU backend. Chrome flags are in webdriver.json.
 # Release, with the page build's profile settings (scripts/build.sh): burn for wasm32 compiled
@@ -120,12 +140,17 @@ e2e() {
     --test-reporter=tap --test-reporter-destination=results/e2e.tap tests/e2e/
 }
 if [ "$page_built" -eq 1 ]; then
-  timed "end-to-end tests (Chromium)" e2e || status=1
+  e2e_status=0
+  timed "end-to-end tests (Chromium)" e2e || e2e_status=1
   p=$(sed -n 's/^# pass \([0-9]*\)/\1/p' results/e2e.tap 2>/dev/null)
   f=$(sed -n 's/^# fail \([0-9]*\)/\1/p' results/e2e.tap 2>/dev/null)
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
-  if [ "$status" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+  # A run that failed without reporting a failed test (it crashed) counts as one failure.
+  if [ "$e2e_status" -ne 0 ]; then
+    status=1
+    if [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+  fi
 else
   echo "the page did not build, so the end-to-end tests cannot run"
 fi

@@ -576,6 +576,13 @@ impl Session {
         Ok(bench::quick_training_speed(&self.device, data, batch_size, steps).await?)
     }
 
+    /// Steps at `batch_size` on a fresh model, as the page trains (see
+    /// [`bench::fixed_training_steps`]): the steps taken and their seconds.
+    pub async fn fixed_training_steps(&self, batch_size: usize, steps: usize) -> Result<(usize, f64), SessionError> {
+        let data = self.train.as_ref().ok_or(SessionError::NoTrainSet)?;
+        Ok(bench::fixed_training_steps(&self.device, data, batch_size, steps).await?)
+    }
+
     /// Where a training step's time goes on this session's device (see [`Trainer::profile_steps`]).
     pub async fn profile_training_step(
         &self,

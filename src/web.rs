@@ -33,6 +33,10 @@ struct Summary {
     cluster_majority: Majority,
 }
 
+/// Kernels queued on WebGPU before one submit (cubecl's `tasks_max`; the environment variable
+/// that sets it natively does not exist in a browser). Chosen with `npm run bench:dawn`.
+pub const WEBGPU_TASKS_MAX: usize = 32;
+
 /// The model, its data and its training run, on one backend.
 #[wasm_bindgen]
 pub struct Engine {
@@ -47,13 +51,21 @@ fn error(e: impl std::fmt::Display) -> JsError {
 #[wasm_bindgen]
 impl Engine {
     /// Starts the backend ("webgpu" or "cpu") and loads the model in `weights` (SafeTensors).
-    /// `summary` is the model's summary JSON (scores, cluster majorities), if any.
-    pub async fn create(backend: String, weights: Vec<u8>, summary: Option<String>) -> Result<Engine, JsError> {
+    /// `summary` is the model's summary JSON (scores, cluster majorities), if any. `tasksMax`:
+    /// on WebGPU, the kernels queued before they are submitted to the GPU (default
+    /// [`WEBGPU_TASKS_MAX`]); only the first WebGPU engine of a worker sets it.
+    pub async fn create(
+        backend: String,
+        weights: Vec<u8>,
+        summary: Option<String>,
+        tasks_max: Option<usize>,
+    ) -> Result<Engine, JsError> {
         console_error_panic_hook::set_once();
         let device = match backend.as_str() {
             "cpu" => Device::flex(),
             "webgpu" => Device::wgpu_options()
                 .graphics_api(WgpuBackend::WebGpu)
+                .tasks_max(tasks_max.unwrap_or(WEBGPU_TASKS_MAX).max(1))
                 .init_async()
                 .await
                 .map_err(|e| JsError::new(&format!("WebGPU could not start: {e:?}")))?,
@@ -237,6 +249,28 @@ impl Engine {
     pub async fn measure_training_speed(&self, batch_size: usize, steps: usize) -> Result<f64, JsError> {
         let session = self.session()?;
         session.measure_training_speed(batch_size, steps).await.map_err(error)
+    }
+
+    /// Trains a fresh model `steps` steps at `batchSize` (rounded up to whole read-back windows;
+    /// the model in use stays) and returns `[steps taken, seconds]` (benchmarks: two calls tell
+    /// what one steady-state step costs).
+    #[wasm_bindgen(js_name = fixedTrainingSteps)]
+    pub async fn fixed_training_steps(&self, batch_size: usize, steps: usize) -> Result<Vec<f64>, JsError> {
+        let session = self.session()?;
+        let (done, seconds) = session.fixed_training_steps(batch_size, steps).await.map_err(error)?;
+        Ok(vec![done as f64, seconds])
+    }
+
+    /// The Train form's Quick preset (the page's defaults).
+    #[wasm_bindgen(js_name = quickPreset)]
+    pub fn quick_preset() -> Result<Ts<TrainSettings>, JsError> {
+        ts(&TrainSettings::page_defaults())
+    }
+
+    /// The recipe of the shipped model (the Train form's Full preset).
+    #[wasm_bindgen(js_name = fullPreset)]
+    pub fn full_preset() -> Result<Ts<TrainSettings>, JsError> {
+        ts(&TrainSettings::shipped())
     }
 
     /// Where a training step's time goes (benchmarks; a fresh model is trained).

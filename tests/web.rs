@@ -94,8 +94,8 @@ async fn bad_inputs_are_errors_not_panics() {
     };
     assert!(no_components.to_config().is_err(), "K = 0");
     // The same through the surface the worker calls: a JS error, not a panic.
-    assert!(Engine::create("cpu".into(), b"junk".to_vec(), None).await.is_err());
-    assert!(Engine::create("tpu".into(), WEIGHTS.to_vec(), None).await.is_err());
+    assert!(Engine::create("cpu".into(), b"junk".to_vec(), None, None).await.is_err());
+    assert!(Engine::create("tpu".into(), WEIGHTS.to_vec(), None, None).await.is_err());
     // The session still works after all that.
     assert_eq!(session.encode(&bars(1)).await.unwrap().clusters.len(), 1);
 }
@@ -139,7 +139,7 @@ async fn one_training_step_on_webgpu_matches_the_cpu() {
 /// reads it): the header's shape matches the parts, and the parts are the session's.
 #[wasm_bindgen_test]
 async fn a_drawings_result_is_packed_with_its_shape_in_front() {
-    let engine = Engine::create("cpu".into(), WEIGHTS.to_vec(), None).await.unwrap();
+    let engine = Engine::create("cpu".into(), WEIGHTS.to_vec(), None, None).await.unwrap();
     let mut ink = vec![0u8; 280 * 280];
     for y in 40..240 {
         for x in 130..150 {

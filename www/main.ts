@@ -100,6 +100,7 @@ class WorkerKeeper {
       modelChanged(this.app, next.started.model, 'loaded');
       if (notice) showNotice(notice);
       this.sections()?.train.workerStarted(next.started.restored?.training ?? null, wasTraining);
+      this.sections()?.train.backendChosen(next.started.decision);
     } catch (error) {
       // Every later call fails at once with this, rather than waiting on a dead worker.
       const message = `The model could not restart (${messageOf(error)}); reload the page to try again`;
@@ -141,6 +142,7 @@ export async function main(booting: Promise<Booted>, onFault: (handler: (fault: 
   showModelStatus(app);
   if (started.restoreError) showError(started.restoreError);
   sections = setupSections(booted);
+  sections.train.backendChosen(started.decision);
 
   // Switching backend starts a fresh worker (a WebGPU runtime cannot be swapped in place); the
   // model saved in this browser comes along.

