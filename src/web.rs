@@ -44,6 +44,23 @@ pub struct Engine {
     backend: String,
 }
 
+unsafe extern "C" {
+    /// The static constructors of the linked crates (cubecl's IR registers its operations with
+    /// `inventory`), made by the linker.
+    fn __wasm_call_ctors();
+}
+
+/// Runs the static constructors once, when wasm-bindgen instantiates the module. Without an
+/// explicit call, the linker treats the module as a command and runs every constructor again at
+/// the start of each exported function, which JavaScript calls for every object it hands to wasm:
+/// several times per WebGPU dispatch, about 95% of a training step's time on WebGPU (inventory's
+/// documentation, "WebAssembly and constructors").
+#[wasm_bindgen(start)]
+fn run_static_constructors() {
+    // SAFETY: called once, before any other export, as the linker's own wrappers would.
+    unsafe { __wasm_call_ctors() }
+}
+
 fn error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }

@@ -15,6 +15,8 @@ const COUNTED = {
   bufferCopies: ['GPUCommandEncoder', 'copyBufferToBuffer'],
   bufferCreations: ['GPUDevice', 'createBuffer'],
   bindGroups: ['GPUDevice', 'createBindGroup'],
+  shaderModules: ['GPUDevice', 'createShaderModule'],
+  pipelines: ['GPUDevice', 'createComputePipeline'],
 };
 
 export const counts = Object.fromEntries(Object.keys(COUNTED).map((name) => [name, 0]));
