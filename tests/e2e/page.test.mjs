@@ -320,6 +320,44 @@ test('with a WebGPU adapter the page times training on each backend, trains on t
   await context.close();
 });
 
+test('on a GPU timed fast enough, the Train form starts with the Full preset and estimates from that speed', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 500 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
+  assert.equal(await page.inputValue('[data-testid=train-preset]'), 'quick', 'the CPU here starts with the Quick preset');
+  // As if this browser had timed its adapter at 40,000 images/s on WebGPU (a fast GPU; SwiftShader
+  // here is far slower): the worker finds the figures it remembers (IndexedDB) and trusts them.
+  await page.evaluate(async () => {
+    const { info } = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    const adapter = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+    const speeds = { adapter, batchSize: 128, cpu: 2000, webgpu: 40000, measuredAt: Date.now() };
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('mixvae-backend');
+      open.onupgradeneeded = () => open.result.createObjectStore('speeds');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    await new Promise((resolve, reject) => {
+      const tx = db.transaction('speeds', 'readwrite');
+      tx.objectStore('speeds').put(speeds, adapter);
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  });
+  await page.goto(`${server.url}?measure-backends`);
+  await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
+  assert.equal(await page.getAttribute('[data-testid=backend-badge]', 'data-backend'), 'webgpu');
+  assert.equal(await page.inputValue('[data-testid=train-preset]'), 'full');
+  // 83 epochs of 60,000 digits at 40,000 images/s: about 2 min 5 s.
+  assert.match(await page.textContent('#train-estimate'), /83 epochs: about 2 min 5 s of training at the speed this GPU was timed at/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 /** The result shown now, and the shades (0-255) of the model's input and reconstruction canvases. */
 function shownAnswer(page) {
   return page.evaluate(() => {
