@@ -50,15 +50,18 @@ unsafe extern "C" {
     fn __wasm_call_ctors();
 }
 
-/// Runs the static constructors once, when wasm-bindgen instantiates the module. Without an
+/// Runs the static constructors, once per instance: wasm-bindgen calls this when it instantiates
+/// the module, and [`Engine::create`] (and any test that uses a backend without an engine) calls
+/// it too, for hosts that skip the start function (wasm-bindgen's test runner does). Without an
 /// explicit call, the linker treats the module as a command and runs every constructor again at
 /// the start of each exported function, which JavaScript calls for every object it hands to wasm:
 /// several times per WebGPU dispatch, about 95% of a training step's time on WebGPU (inventory's
 /// documentation, "WebAssembly and constructors").
 #[wasm_bindgen(start)]
-fn run_static_constructors() {
-    // SAFETY: called once, before any other export, as the linker's own wrappers would.
-    unsafe { __wasm_call_ctors() }
+pub fn run_static_constructors() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: the linker's constructors, run once as its own wrappers would before any export.
+    ONCE.call_once(|| unsafe { __wasm_call_ctors() });
 }
 
 fn error(e: impl std::fmt::Display) -> JsError {
@@ -77,6 +80,7 @@ impl Engine {
         summary: Option<String>,
         tasks_max: Option<usize>,
     ) -> Result<Engine, JsError> {
+        run_static_constructors();
         console_error_panic_hook::set_once();
         let device = match backend.as_str() {
             "cpu" => Device::flex(),

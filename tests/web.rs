@@ -15,7 +15,7 @@ use mixvae::model::ModelConfig;
 use mixvae::recipe::TrainSettings;
 use mixvae::session::Session;
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
-use mixvae::web::Engine;
+use mixvae::web::{Engine, run_static_constructors};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
@@ -119,6 +119,9 @@ async fn one_step(weights: &[u8], images: &[f32], device: &Device) -> (f32, f32)
 
 #[wasm_bindgen_test]
 async fn one_training_step_on_webgpu_matches_the_cpu() {
+    // The page's start function runs them; this runner does not call it, and the WebGPU backend's
+    // kernel compiler needs what they register.
+    run_static_constructors();
     let gpu = Device::wgpu_options().graphics_api(WgpuBackend::WebGpu).init_async().await.expect("WebGPU starts");
     // A small model keeps software WebGPU quick; the same file loads on both backends.
     let config = ModelConfig::new().with_hidden_outer(64).with_hidden_inner(32);
