@@ -126,9 +126,9 @@ pub async fn quick_training_speed(
     Ok((done * batch_size) as f64 / seconds.max(1e-9))
 }
 
-/// Trains a fresh model `steps` steps at `batch_size` as the page trains (loss terms read back
-/// every [`crate::training::READBACK_WINDOW`] steps), untimed set-up included; returns the steps
-/// taken (`steps` rounded up to whole windows) and their seconds. Two calls with different
+/// Trains a fresh model `steps` steps at `batch_size` as the page trains (the trainer's own
+/// read-back window: [`crate::training::READBACK_WINDOW`] steps on a GPU), untimed set-up
+/// included; returns the steps taken (`steps` rounded up to whole windows) and their seconds. Two calls with different
 /// `steps` differ only in steady-state steps, which is how `npm run bench:dawn` counts what one
 /// step asks of WebGPU.
 pub async fn fixed_training_steps(
@@ -138,7 +138,6 @@ pub async fn fixed_training_steps(
     steps: usize,
 ) -> Result<(usize, f64), TrainError> {
     let mut trainer = Trainer::new(bench_config(ModelConfig::new(), batch_size), data.len(), device)?;
-    trainer.set_readback_window(crate::training::READBACK_WINDOW);
     timed_steps(&mut trainer, data, steps.max(1)).await
 }
 

@@ -42,6 +42,20 @@ const { values: opts } = parseArgs({
 });
 
 const log = (line) => console.error(`[bench:dawn] ${line}`);
+
+/** The whole-number option `name`, if given: a positive integer, or the run stops saying so. */
+function positiveOption(name) {
+  if (opts[name] === undefined) return undefined;
+  const value = Number(opts[name]);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`--${name} must be a positive whole number; got '${opts[name]}'`);
+    process.exit(2);
+  }
+  return value;
+}
+const tasksMax = positiveOption('tasks-max');
+const countBatch = positiveOption('count-batch');
+const fullSeconds = positiveOption('full');
 const fmt = (v, digits = 0) =>
   v == null || Number.isNaN(v) ? '–' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -69,7 +83,6 @@ log(`adapter: ${result.adapter.name}${result.adapter.fallback ? ' (software fall
 
 const weights = readFileSync('www/model/mixvae.safetensors');
 const summary = readFileSync('www/model/mixvae.json', 'utf8');
-const tasksMax = opts['tasks-max'] ? Number(opts['tasks-max']) : undefined;
 result.tasksMax = tasksMax ?? 'default';
 const trainImages = readIdx('train-images-idx3-ubyte');
 const trainLabels = readIdx('train-labels-idx1-ubyte');
@@ -160,7 +173,7 @@ if (checkOnly) {
   log(`agreement over ${result.agreement.steps} steps: worst relative difference ${result.agreement.worstRelativeDifference.toExponential(2)} (tolerance ${AGREEMENT_TOLERANCE})`);
   // npm test's check counts at batch 32, which is quicker on software and makes the same
   // dispatches there as batch 128 (docs/gpu/dawn-h200-2026-12-04); the benchmark counts at 128.
-  result.counts = await countsPerStep(Number(opts['count-batch'] ?? (opts.check ? 32 : 128)), 8, 16);
+  result.counts = await countsPerStep(countBatch ?? (opts.check ? 32 : 128), 8, 16);
   save();
 } else {
   // Each part on its own: one that fails is recorded in `errors` and the others still run.
@@ -174,7 +187,7 @@ if (checkOnly) {
     }
     save();
   };
-  await part('counts', () => countsPerStep(Number(opts['count-batch'] ?? 128), 8, 40));
+  await part('counts', () => countsPerStep(countBatch ?? 128, 8, 40));
   await part('throughput', async () => {
     const webgpu = [];
     for (const batch of [128, 256, 1024]) {
@@ -190,7 +203,7 @@ if (checkOnly) {
   });
   await part('profile', () => gpu.profileTrainingStep(128, 8, 16));
   if (!opts['skip-quick']) await part('quick', () => presetRun('Quick', Engine.quickPreset()));
-  if (opts.full) await part('full', () => presetRun('Full', Engine.fullPreset(), Number(opts.full)));
+  if (fullSeconds) await part('full', () => presetRun('Full', Engine.fullPreset(), fullSeconds));
 }
 cpu.free();
 gpu.free();

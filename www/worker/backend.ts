@@ -26,7 +26,7 @@ export interface BackendDecision {
 
 /** Said of an adapter without `timestamp-query`: the engine trains on it, but cannot time single
  *  GPU kernels (only autotune would; the page leaves it off). */
-export const NO_TIMESTAMPS_NOTE = 'no timestamp-query: trains without timing GPU kernels';
+const NO_TIMESTAMPS_NOTE = 'no timestamp-query: trains without timing GPU kernels';
 
 /** Training images per second of each backend on one adapter, measured in this browser. */
 export interface MeasuredSpeeds {
