@@ -19,12 +19,14 @@
 //! - [`bench`]: training throughput, a step's profile, FLOPs, time to a target accuracy
 //! - [`study`]: a recipe over several seeds: mean, worst, spread
 //! - [`store`]: SafeTensors weights with their config, checked on load
+//! - [`compact`]: the 8-bit copy of a weights file the page downloads first
 //! - `web` (wasm32 only): the wasm-bindgen surface the page's worker calls
 
 pub mod augment;
 pub mod baseline;
 pub mod bench;
 pub mod clustering;
+pub mod compact;
 pub mod data;
 pub mod drawing;
 pub mod generation;

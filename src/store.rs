@@ -7,6 +7,7 @@ use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 use burn_store::{ModuleSnapshot, SafetensorsStore};
 
+use crate::compact::{CompactError, as_full};
 use crate::inference::{ReadbackError, read_f32};
 use crate::model::{ClusterVae, ModelConfig};
 
@@ -100,7 +101,15 @@ pub fn read_config(bytes: &[u8]) -> Result<ModelConfig, StoreError> {
 
 /// Loads a model from SafeTensors bytes onto `device`, or says exactly what is wrong.
 /// Nothing of the caller's is touched: a new model is built and returned only if all checks pass.
+/// A compact file (`compact`: 8-bit weights) loads as the float32 file it stands for.
 pub fn from_safetensors_bytes(bytes: &[u8], device: &Device) -> Result<(ClusterVae, ModelConfig), StoreError> {
+    if bytes.len() > MAX_WEIGHTS_BYTES {
+        return Err(StoreError::TooLarge { size: bytes.len(), max: MAX_WEIGHTS_BYTES });
+    }
+    let bytes = &*as_full(bytes).map_err(|e| match e {
+        CompactError::Format(e) => StoreError::Format(e),
+        CompactError::Mismatch(e) => StoreError::Mismatch(e),
+    })?;
     let config = read_config(bytes)?;
     let mut model = config.init(device).map_err(|e| StoreError::BadConfig(e.to_string()))?;
     let mut store = SafetensorsStore::from_bytes(Some(bytes.to_vec())).validate(true).allow_partial(false);

