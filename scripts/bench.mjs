@@ -17,7 +17,7 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const TARGET_ACCURACY = 0.9;
 const TRAIN_IMAGES = 60000;
 
-const median = (values) => {
+export const median = (values) => {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
@@ -57,7 +57,7 @@ export async function workerBench(browser, url, backend) {
  *  moment boot.ts marks 'pad-ready': what the page does with a drawing made at once, without the
  *  latency of Playwright's mouse (each of its steps waits on the renderer, which shares the two
  *  cores with the wasm's compile: its first touch reached the pad 0.6-0.9 s after 'pad-ready'). */
-function drawAtPadReady(strokes) {
+export function drawAtPadReady(strokes) {
   const drawNow = () => {
     const canvas = document.querySelector('[data-testid=draw-canvas]');
     const box = canvas.getBoundingClientRect();
