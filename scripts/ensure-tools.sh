@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Installs what the build and tests need when it is missing; versions are pinned here and in
-# rust-toolchain.toml / package-lock.json. Safe to run again: each step checks first.
+# `ensure-tools.sh build`: installs what building the page needs when it is missing (the Rust
+# wasm target, npm packages, wasm-pack, wasm-bindgen-cli), all without root.
+# `ensure-tools.sh test`: that, and what the tests need besides: a browser, its driver and a
+# software Vulkan, from Debian's packages (with root, through sudo when not root).
+# Versions are pinned here and in rust-toolchain.toml / package-lock.json. Safe to run again:
+# each step checks first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+purpose=${1:-}
+if [ "$purpose" != build ] && [ "$purpose" != test ]; then
+  echo "usage: scripts/ensure-tools.sh build|test" >&2
+  exit 2
+fi
 
 # The Rust toolchain pinned in rust-toolchain.toml (rustup installs it on first use), and its
 # wasm32 target, which rustup does not add by itself to a toolchain that is already there.
@@ -32,21 +41,30 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+[ "$purpose" = test ] || exit 0
+
 # Debian's Chromium and its chromedriver, for the end-to-end and the wasm tests (Playwright drives
 # this browser; it never downloads one); and the Vulkan loader with Mesa's software Vulkan
 # (lavapipe), on which the native wgpu tests run where there is no GPU.
-# MIXVAE_SKIP_TEST_TOOLS=1 (the Pages workflow): a build needs neither.
-if [ "${MIXVAE_SKIP_TEST_TOOLS:-0}" = 1 ]; then exit 0; fi
 packages=()
+why=()
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   packages+=(chromium chromium-driver)
+  why+=("chromium, chromium-driver: the end-to-end tests and the wasm tests run in headless Chromium")
 fi
 if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || ! ldconfig -p | grep -q 'libvulkan.so.1 '; then
   packages+=(mesa-vulkan-drivers libvulkan1)
+  why+=("mesa-vulkan-drivers, libvulkan1: the native GPU tests run on Mesa's software Vulkan where there is no GPU")
 fi
 if [ ${#packages[@]} -gt 0 ]; then
+  echo "== the tests need Debian packages this machine lacks:"
+  printf '   %s\n' "${why[@]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+    echo "   installing them with apt-get needs root: sudo asks for it"
+  fi
   echo "== apt-get install ${packages[*]}"
-  SUDO=$([ "$(id -u)" -eq 0 ] && echo "" || echo sudo)
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
 fi

@@ -5,7 +5,7 @@
 # Not part of `npm test`: it compiles burn a second time (about 15 minutes on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-tools.sh
+bash scripts/ensure-tools.sh test
 export BURN_DEVICE=${BURN_DEVICE:-flex}
 export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/xdg-runtime-$(id -u)}
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"

@@ -25,7 +25,7 @@ timed() { # timed NAME COMMAND...: runs a part, records its duration
   return $code
 }
 
-if ! timed "install" bash scripts/ensure-tools.sh; then
+if ! timed "install" bash scripts/ensure-tools.sh test; then
   echo "installing prerequisites failed"
   echo "0 passed, 1 failed"
   exit 1
@@ -119,7 +119,7 @@ wasm_tests() {
   CARGO_PROFILE_RELEASE_LTO=thin CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 WASM_BINDGEN_TEST_TIMEOUT=600 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner WASM_BINDGEN_TEST_ONLY_WEB=1 \
     CHROMEDRIVER="$(command -v chromedriver)" \
-    cargo test --release --target wasm32-unknown-unknown --test web 2>&1 | tee results/wasm-tests.log
+    cargo test --release --target wasm32-unknown-unknown --features webgpu --test web 2>&1 | tee results/wasm-tests.log
   return "${PIPESTATUS[0]}"
 }
 wasm_status=0

@@ -12,7 +12,6 @@
 use std::cell::{RefCell, RefMut};
 
 use burn::tensor::Device;
-use burn::tensor::wgpu::WgpuBackend;
 use serde::Deserialize;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
@@ -64,6 +63,23 @@ pub fn run_static_constructors() {
     ONCE.call_once(|| unsafe { __wasm_call_ctors() });
 }
 
+/// The browser's GPU through burn's WebGPU backend, `tasks_max` kernels queued per submit.
+#[cfg(feature = "webgpu")]
+async fn webgpu_device(tasks_max: Option<usize>) -> Result<Device, JsError> {
+    Device::wgpu_options()
+        .graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu)
+        .tasks_max(tasks_max.unwrap_or(WEBGPU_TASKS_MAX).max(1))
+        .init_async()
+        .await
+        .map_err(|e| JsError::new(&format!("WebGPU could not start: {e:?}")))
+}
+
+/// The CPU-only build (`--no-default-features`) has no GPU backend.
+#[cfg(not(feature = "webgpu"))]
+async fn webgpu_device(_tasks_max: Option<usize>) -> Result<Device, JsError> {
+    Err(JsError::new("this build of the engine has no WebGPU (the CPU build): load the WebGPU build"))
+}
+
 fn error(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -84,12 +100,7 @@ impl Engine {
         console_error_panic_hook::set_once();
         let device = match backend.as_str() {
             "cpu" => Device::flex(),
-            "webgpu" => Device::wgpu_options()
-                .graphics_api(WgpuBackend::WebGpu)
-                .tasks_max(tasks_max.unwrap_or(WEBGPU_TASKS_MAX).max(1))
-                .init_async()
-                .await
-                .map_err(|e| JsError::new(&format!("WebGPU could not start: {e:?}")))?,
+            "webgpu" => webgpu_device(tasks_max).await?,
             other => return Err(JsError::new(&format!("unknown backend '{other}': use 'webgpu' or 'cpu'"))),
         };
         let summary: Summary = match summary {

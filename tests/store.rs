@@ -1,7 +1,9 @@
-//! Weights round-trip bit for bit, and every kind of bad file is refused with a reason.
+//! Weights round-trip bit for bit (their compact copy within half a quantisation step), and
+//! every kind of bad file is refused with a reason.
 #![cfg(not(target_arch = "wasm32"))] // native: files, threads; tests/web.rs runs in the browser
 
 use burn::tensor::{Device, Tensor, TensorData};
+use mixvae::compact::{compact, expand, is_compact};
 use mixvae::model::{ClusterVae, ModelConfig};
 use mixvae::store::{CONFIG_KEY, StoreError, from_safetensors_bytes, read_config, to_safetensors_bytes};
 
@@ -141,4 +143,77 @@ fn non_finite_weights_are_refused() {
 fn oversized_file_is_refused_before_parsing() {
     let err = read_config(&vec![0u8; mixvae::store::MAX_WEIGHTS_BYTES + 1]).unwrap_err();
     assert!(matches!(err, StoreError::TooLarge { .. }), "{err}");
+}
+
+/// A compact file (8-bit layer weights) stands for the file it was made from: each weight within
+/// half its column's quantisation step, every other tensor the same; it loads as that model, and
+/// is about a quarter of the size.
+#[test]
+fn a_compact_file_stands_for_its_model() {
+    let device = Device::flex();
+    let config = small_config();
+    let full = to_safetensors_bytes(&model(&config, &device), &config).unwrap();
+    let compact_bytes = compact(&full).unwrap();
+    assert!(is_compact(&compact_bytes) && !is_compact(&full));
+    assert!(compact_bytes.len() * 3 < full.len() + 3 * 4096, "{} against {}", compact_bytes.len(), full.len());
+    let expanded = expand(&compact_bytes).unwrap();
+    let (before, after) = (
+        safetensors::SafeTensors::deserialize(&full).unwrap(),
+        safetensors::SafeTensors::deserialize(&expanded).unwrap(),
+    );
+    let values = |t: safetensors::tensor::TensorView| -> Vec<f32> {
+        t.data().chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect()
+    };
+    for (name, original) in before.tensors() {
+        let shape = original.shape().to_vec();
+        let (a, b) = (values(original), values(after.tensor(&name).unwrap()));
+        if !name.ends_with(".weight") {
+            assert_eq!(a, b, "{name} is kept as it is");
+            continue;
+        }
+        assert_ne!(a, b, "{name} is 8-bit");
+        for column in 0..shape[1] {
+            let step = (0..shape[0]).fold(0.0f32, |m, row| m.max(a[row * shape[1] + column].abs())) / 127.0;
+            for row in 0..shape[0] {
+                let k = row * shape[1] + column;
+                assert!((a[k] - b[k]).abs() <= step / 2.0 * 1.0001, "{name}[{row}, {column}]: {} against {}", a[k], b[k]);
+            }
+        }
+    }
+    let (_, loaded_config) = from_safetensors_bytes(&compact_bytes, &device).unwrap();
+    assert_eq!(loaded_config, config);
+}
+
+/// A tensor of a SafeTensors file: name, dtype, shape, bytes.
+type Entry = (String, safetensors::Dtype, Vec<usize>, Vec<u8>);
+
+/// `bytes` written again with its tensors edited (metadata kept).
+fn with_tensors(bytes: &[u8], edit: impl FnOnce(&mut Vec<Entry>)) -> Vec<u8> {
+    let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
+    let (_, header) = safetensors::SafeTensors::read_metadata(bytes).unwrap();
+    let mut entries: Vec<Entry> =
+        file.tensors().into_iter().map(|(n, v)| (n, v.dtype(), v.shape().to_vec(), v.data().to_vec())).collect();
+    edit(&mut entries);
+    let views = entries.iter().map(|(n, d, s, b)| (n.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap()));
+    safetensors::serialize(views, header.metadata().clone()).unwrap()
+}
+
+/// A compact file whose 8-bit matrix lost its scales, has scales of the wrong length, or holds
+/// 8-bit values where no matrix is quantised, is refused with the tensor's name.
+#[test]
+fn a_damaged_compact_file_is_refused() {
+    let device = Device::flex();
+    let config = small_config();
+    let compact_bytes = compact(&to_safetensors_bytes(&model(&config, &device), &config).unwrap()).unwrap();
+    let scale = "enc_outer.weight:scale";
+    let cases: [(&str, Box<dyn Fn(&mut Vec<Entry>)>); 3] = [
+        (scale, Box::new(|t| t.retain(|e| e.0 != scale))),
+        (scale, Box::new(|t| t.iter_mut().filter(|e| e.0 == scale).for_each(|e| (e.2, e.3) = (vec![2], vec![0; 8])))),
+        ("prior_means", Box::new(|t| t.iter_mut().filter(|e| e.0 == "prior_means").for_each(|e| (e.1, e.3) = (safetensors::Dtype::I8, vec![1; 12])))),
+    ];
+    for (name, edit) in cases {
+        let err = from_safetensors_bytes(&with_tensors(&compact_bytes, edit), &device).unwrap_err();
+        assert!(matches!(err, StoreError::Mismatch(_)), "{err}");
+        assert!(err.to_string().contains(name), "{err}");
+    }
 }

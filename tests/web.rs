@@ -1,6 +1,6 @@
 //! The core inside a browser: these run in a dedicated Worker of headless Chromium
-//! (`wasm-pack test --headless --chrome -- --test web`, or scripts/test.sh's quicker equivalent;
-//! flags in webdriver.json), the way the page runs it. WebGPU here is software (SwiftShader); it
+//! (`wasm-pack test --headless --chrome -- --features webgpu --test web`, or scripts/test.sh's
+//! quicker equivalent; flags in webdriver.json), the way the page runs it. WebGPU here is software (SwiftShader); it
 //! must agree with the CPU backend.
 #![cfg(target_arch = "wasm32")]
 

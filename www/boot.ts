@@ -2,11 +2,11 @@
 // download (earlyStart.ts) while the model's worker starts and compiles the wasm. A drawing is
 // answered as soon as the weights are in (firstAnswer.ts), then by the worker once it is ready,
 // while the rest of the page (main.ts, with ECharts) loads.
-import shippedSummary from './model/mixvae.json?raw';
 import { clearResult, setupDrawSection, showAnswer, type DrawSection } from './sections/draw';
 import type { App } from './shared/app';
 import { DrawPad } from './shared/drawPad';
 import { startEarly } from './shared/earlyStart';
+import { SHIPPED_SUMMARY } from './shared/shippedModel';
 import type { FirstAnswerModel } from './shared/firstAnswer';
 import { byId, detach } from './shared/ui';
 import { CHOICE_KEY, startWorker, type Started, type WorkerLink } from './shared/workerLink';
@@ -27,7 +27,7 @@ function setupPad(): DrawPad {
  *  marked pending: the worker's, for the same drawing, is still to come. */
 function answerFirst(pad: DrawPad, model: Promise<FirstAnswerModel | null>): void {
   const result = byId('cluster-result');
-  const majority = (JSON.parse(shippedSummary) as { cluster_majority: Booted['app']['model']['majority'] }).cluster_majority;
+  const majority = (JSON.parse(SHIPPED_SUMMARY) as { cluster_majority: Booted['app']['model']['majority'] }).cluster_majority;
   let ready: FirstAnswerModel | null = null;
   const answer = (): void => {
     if (pad.onChange !== answer) return; // the worker answers now

@@ -509,12 +509,12 @@ test('when the wasm cannot be compiled as it streams or the page cannot fetch th
   // The first request of each goes wrong: the wasm (the worker's, as its script starts) as text,
   // which compileStreaming refuses, and the weights (the page's, at boot) missing; later ones
   // (the worker's) are served.
-  await context.route(/mixvae_bg-[^/]*\.wasm$/, async (route) => {
+  await context.route(/mixvae(_cpu)?_bg-[^/]*\.wasm$/, async (route) => {
     if (requests.wasm++ > 0) return route.continue();
     const response = await route.fetch();
     await route.fulfill({ response, headers: { ...response.headers(), 'content-type': 'text/plain' } });
   });
-  await context.route(/mixvae-[^/]*\.safetensors$/, (route) =>
+  await context.route(/mixvae\.compact-[^/]*\.safetensors$/, (route) =>
     requests.weights++ > 0 ? route.continue() : route.fulfill({ status: 404, body: 'gone' }),
   );
   const page = await context.newPage();

@@ -1,9 +1,8 @@
-// What the page's entry asks for before the model's worker has started: the shipped weights. They
+// What the page's entry asks for before anything else: the shipped weights (compact, 1 MB). They
 // make the first answer (firstAnswer.ts) when no model of the user's is saved in this browser, and
-// are then handed to the worker, which fetches them itself if they could not be had here. (The
-// worker compiles the wasm itself, from its first line: compiled here, on the page's main thread,
-// it held the page's input for up to 0.45 s.)
-import weightsUrl from '../model/mixvae.safetensors?url';
+// are then handed to the worker, which fetches them itself if they could not be had here. The
+// worker fetches its wasm only once they are in, so that the two do not share the connection.
+import { SHIPPED_WEIGHTS_URL } from './shippedModel';
 import { hasSaved } from '../worker/persistence';
 import { FirstAnswerModel } from './firstAnswer';
 
@@ -12,7 +11,7 @@ export interface EarlyStart {
 }
 
 async function fetchWeights(): Promise<Uint8Array | undefined> {
-  const response = await fetch(weightsUrl);
+  const response = await fetch(SHIPPED_WEIGHTS_URL);
   const weights = response.ok ? new Uint8Array(await response.arrayBuffer()) : undefined;
   performance.mark('early:weights');
   return weights;

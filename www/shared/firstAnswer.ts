@@ -1,7 +1,8 @@
 // The first answer: the shipped model's forward pass in plain TypeScript, so that a drawing made
-// as the page opens is answered as soon as the weights (4 MB) have arrived, while the engine (a
-// 28 MB wasm) still compiles. It is the model of src/model.rs, read from the same SafeTensors
-// file: encoder, the mixture's posterior p(y | z = mean) and decoder. Once the engine is ready
+// as the page opens is answered as soon as the compact weights (1 MB, 8-bit: src/compact.rs) have
+// arrived, before the engine's wasm is fetched. It is the model of src/model.rs, read from the
+// same SafeTensors file the engine loads: encoder, the mixture's posterior p(y | z = mean) and
+// decoder. Once the engine is ready
 // it answers every drawing instead (the draw section asks it again). An end-to-end test checks
 // that both give the same cluster and probabilities.
 import type { Classification } from '../worker/worker';
@@ -16,23 +17,43 @@ interface Linear {
   bias: Float32Array;
 }
 
-/** The tensors of a SafeTensors file (F32 only), copied out of `bytes`. */
+/** Suffix of the column scales of an 8-bit matrix in a compact file (src/compact.rs). */
+const SCALE_SUFFIX = ':scale';
+
+interface Entry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+/** The tensors of a SafeTensors file as float32, copied out of `bytes`: F32 tensors as they are,
+ *  the 8-bit matrices of a compact file (src/compact.rs) as `q * scale`, one scale per column. */
 export function readSafeTensors(bytes: Uint8Array): Map<string, { shape: number[]; values: Float32Array }> {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    if (entry.dtype !== 'F32') throw new Error(`${name} is ${entry.dtype}, not F32`);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, Entry>;
+  const data = (entry: Entry) => {
     const [start, end] = entry.data_offsets.map((offset) => bytes.byteOffset + 8 + headerLength + offset);
     // A copy: aligned for a Float32Array, and kept when the file's buffer is handed to the worker.
-    tensors.set(name, { shape: entry.shape, values: new Float32Array(bytes.buffer.slice(start, end)) });
+    return bytes.buffer.slice(start, end) as ArrayBuffer;
+  };
+  const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__' || name.endsWith(SCALE_SUFFIX)) continue;
+    if (entry.dtype === 'F32') tensors.set(name, { shape: entry.shape, values: new Float32Array(data(entry)) });
+    else if (entry.dtype === 'I8') tensors.set(name, { shape: entry.shape, values: expand(new Int8Array(data(entry)), header[name + SCALE_SUFFIX], data) });
+    else throw new Error(`${name} is ${entry.dtype}, not F32 or I8`);
   }
   return tensors;
+}
+
+/** An 8-bit `[inputs, outputs]` matrix as float32: each value times its column's scale. */
+function expand(quantised: Int8Array, scaleEntry: Entry | undefined, data: (entry: Entry) => ArrayBuffer): Float32Array {
+  if (!scaleEntry || scaleEntry.dtype !== 'F32') throw new Error('an 8-bit matrix has no F32 scales');
+  const scales = new Float32Array(data(scaleEntry));
+  const values = new Float32Array(quantised.length);
+  for (let i = 0; i < quantised.length; i++) values[i] = quantised[i] * scales[i % scales.length];
+  return values;
 }
 
 /** `relu?(x W + b)`. */

@@ -5,11 +5,9 @@
 // at each pause and on import, and restored when the worker starts; faults the page must act on
 // (a lost GPU device, a crashed engine) are reported through the `onFault` callback.
 import * as Comlink from 'comlink';
-import init, { Engine, type ChunkReport, type ModelInfo, type TrainProgress, type TrainSettings } from '../../pkg/mixvae.js';
-import wasmUrl from '../../pkg/mixvae_bg.wasm?url';
-import weightsUrl from '../model/mixvae.safetensors?url';
+import type { Engine, ChunkReport, ModelInfo, TrainProgress, TrainSettings } from '../../pkg/mixvae.js';
 import baselineUrl from '../model/baseline.safetensors?url';
-import shippedSummary from '../model/mixvae.json?raw';
+import { SHIPPED_SUMMARY as shippedSummary, SHIPPED_WEIGHTS_URL } from '../shared/shippedModel';
 import {
   MEASURE_BATCH,
   MEASURE_STEPS,
@@ -23,6 +21,7 @@ import {
 } from './backend';
 import type { EarlyStart } from '../shared/earlyStart';
 import { fetchDataset, type DownloadProgress } from './download';
+import { loadEngine, type EngineClass } from './engineBuild';
 import { watchGpuDevices } from './gpuWatch';
 import { forgetSaved, loadSaved, saveModel, type SavedModel } from './persistence';
 import { unpackBaseline, unpackClassification, unpackEncoding, unpackMap } from './unpack';
@@ -99,14 +98,7 @@ async function fetchWeights(url: string, what: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-const shippedWeights = () => fetchWeights(weightsUrl, 'the shipped model');
-
-// The wasm (28 MB) starts streaming and compiling as soon as this script runs, before `start` is
-// called: here, off the page's main thread (compiled there, it held the page's input for up to
-// 0.45 s while it loaded). A server that sends it with another MIME type makes compileStreaming
-// fail: `start` then lets wasm-bindgen's init fetch it again, which falls back to a plain compile.
-const compiling = WebAssembly.compileStreaming(fetch(wasmUrl));
-compiling.catch(() => undefined); // handled in `start`
+const shippedWeights = () => fetchWeights(SHIPPED_WEIGHTS_URL, 'the shipped model');
 
 /** Saves the model in use, with the training run's position if one is under way. */
 async function saveCurrent(source: string): Promise<void> {
@@ -133,7 +125,11 @@ function stamp(timings: StartTimings, step: keyof StartTimings): void {
 
 /** On 'auto' with a WebGPU adapter: the backend that trains faster here, timed once per adapter
  *  (a few steps on each) and remembered. Returns the engine on it and why it was chosen. */
-async function engineByMeasurement(adapter: string, weights: Uint8Array): Promise<{ engine: Engine; decision: BackendDecision }> {
+async function engineByMeasurement(
+  Engine: EngineClass,
+  adapter: string,
+  weights: Uint8Array,
+): Promise<{ engine: Engine; decision: BackendDecision }> {
   const engines: Partial<Record<'cpu' | 'webgpu', Engine>> = {};
   let speeds = await rememberedSpeeds(adapter);
   if (!speeds) {
@@ -174,24 +170,23 @@ const api = {
     dataBase = base;
     if (onFault) reportFault = (fault) => void onFault(fault);
     watchGpuDevices((message) => reportFault({ kind: 'device-lost', message }));
-    // Asked for at once, since none needs another: the wasm compiles (begun as the script ran)
-    // while the weights download (unless the page fetched them first: `early`), WebGPU looks for
-    // an adapter and IndexedDB reads the saved model.
+    // Asked for at once, since none needs another: the weights (unless the page fetched them
+    // first: `early`), an adapter from WebGPU and the saved model from IndexedDB. The wasm is
+    // fetched once the backend is known (its build depends on it) and the weights are in (over
+    // a slow connection they would share it).
     const saved = loadSaved();
     saved.catch(() => undefined); // its failure is reported below, once the engine runs
-    const [, weights, firstDecision] = await Promise.all([
-      compiling
-        .catch(() => wasmUrl)
-        .then((module_or_path) => init({ module_or_path }))
-        .then(() => stamp(timings, 'wasm')),
+    const [weights, firstDecision] = await Promise.all([
       (early.weights ? Promise.resolve(early.weights) : shippedWeights()).then((bytes) => (stamp(timings, 'weights'), bytes)),
       chooseBackend(choice).then((decision) => (stamp(timings, 'adapter'), decision)),
     ]);
     let decision = firstDecision;
     const measure = choice === 'auto' && decision.adapter !== undefined && (!decision.fallback || measureFallback);
+    const Engine = await loadEngine(measure || decision.backend === 'webgpu' ? 'webgpu' : 'cpu');
+    stamp(timings, 'wasm');
     try {
       if (measure && decision.adapter) {
-        ({ engine, decision } = await engineByMeasurement(decision.adapter, weights));
+        ({ engine, decision } = await engineByMeasurement(Engine, decision.adapter, weights));
         if (decision.backend === 'webgpu') decision = { ...decision, reason: withNote(decision.reason, firstDecision.note) };
       }
       else engine = await Engine.create(decision.backend, weights, shippedSummary);
