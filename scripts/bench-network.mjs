@@ -23,7 +23,9 @@
 // modelled.
 //
 // Options (argv, or the environment): --connection fast|slow|both (CONNECTION), --visits N
-// (VISITS, default 3; the median is reported, every visit is in the JSON), --dist PATH (DIST).
+// (VISITS, default 3; the median is reported, every visit is in the JSON), --dist PATH (DIST),
+// --backend auto|webgpu (BACKEND; webgpu: the page set to WebGPU, which loads the engine's WebGPU
+// build; results/bench/network-webgpu.json).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,7 +36,7 @@ import { drawAtPadReady, median } from './bench.mjs';
 import { serveCompressed } from './staticServer.mjs';
 
 const OUT_DIR = 'results/bench';
-const OUT = join(OUT_DIR, 'network.json');
+const outFile = (backend) => join(OUT_DIR, backend === 'auto' ? 'network.json' : `network-${backend}.json`);
 const BASE = '/mixvae/';
 const IDLE_MS = 2000; // the first visit is over once no request has been in flight this long
 const WAIT_MS = 10 * 60_000; // the longest any one wait of a visit may take
@@ -57,17 +59,21 @@ function fail(message) {
 function options() {
   let values;
   try {
-    ({ values } = parseArgs({ options: { connection: { type: 'string' }, visits: { type: 'string' }, dist: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      options: { connection: { type: 'string' }, visits: { type: 'string' }, dist: { type: 'string' }, backend: { type: 'string' } },
+    }));
   } catch (error) {
-    fail(`${error.message}\nusage: node scripts/bench-network.mjs [--connection fast|slow|both] [--visits N] [--dist PATH]`);
+    fail(`${error.message}\nusage: node scripts/bench-network.mjs [--connection fast|slow|both] [--visits N] [--dist PATH] [--backend auto|webgpu]`);
   }
+  const backend = values.backend ?? process.env.BACKEND ?? 'auto';
+  if (!['auto', 'webgpu'].includes(backend)) fail(`--backend must be auto or webgpu (got '${backend}')`);
   const connection = values.connection ?? process.env.CONNECTION ?? 'both';
   if (!['fast', 'slow', 'both'].includes(connection)) fail(`--connection must be fast, slow or both (got '${connection}')`);
   const visits = String(values.visits ?? process.env.VISITS ?? '3').trim();
   if (!/^[1-9]\d*$/.test(visits)) fail(`--visits (or VISITS) must be a positive whole number (got '${visits}')`);
   const dist = resolve(values.dist ?? process.env.DIST ?? 'dist');
   if (!existsSync(join(dist, 'index.html'))) fail(`${dist}/index.html not found: build the page first (npm run build)`);
-  return { connections: connection === 'both' ? ['fast', 'slow'] : [connection], visits: Number(visits), dist };
+  return { connections: connection === 'both' ? ['fast', 'slow'] : [connection], visits: Number(visits), dist, backend };
 }
 
 // ---- waiting ----------------------------------------------------------------------------------
@@ -214,10 +220,13 @@ function conditions(connection) {
 }
 
 /** One visit with an empty cache: a new context, throttled before navigation. */
-async function visit(browser, server, connection) {
+async function visit(browser, server, connection, backend) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     await context.addInitScript(drawAtPadReady, SEVEN);
+    // The page's backend choice (its select, remembered in localStorage): 'webgpu' loads the
+    // WebGPU build of the engine, as on a machine with a GPU (software WebGPU here).
+    if (backend !== 'auto') await context.addInitScript((choice) => localStorage.setItem('mixvae.backend', choice), backend);
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -311,21 +320,22 @@ function cpuModel() {
 }
 
 async function main() {
-  const { connections, visits, dist } = options();
+  const { connections, visits, dist, backend } = options();
   console.error(`== serving ${dist} gzipped (level 9, compressed once)`);
   const server = await serveCompressed(dist, BASE);
   let browser;
   let chromium;
   const results = [];
   try {
-    browser = await launch({ webgpu: false });
+    // 'auto' without WebGPU: the CPU build, as on a machine without a GPU.
+    browser = await launch({ webgpu: backend === 'webgpu' });
     chromium = browser.version();
     for (const key of connections) {
       const connection = CONNECTIONS[key];
       const runs = [];
       for (let i = 1; i <= visits; i++) {
         console.error(`== ${connection.name}: visit ${i} of ${visits}`);
-        const run = await visit(browser, server, connection);
+        const run = await visit(browser, server, connection, backend);
         console.error(`   first answer ${seconds(run.firstAnswerMs)} s, engine ready ${seconds(run.engineReadyMs)} s, ${mb(run.wholeVisit.total)} fetched`);
         runs.push(run);
       }
@@ -343,17 +353,19 @@ async function main() {
     dist,
     server: { base: BASE, gzipLevel: 9, http: '1.1' },
     idleMs: IDLE_MS,
+    backend,
     visitsPerConnection: visits,
     connections: results,
   };
-  writeFileSync(OUT, JSON.stringify(report, null, 2));
-  console.log(`\nFirst visit over a throttled network, cold cache (Chromium ${report.chromium}, ${report.cpu.model}, ${report.cpu.cores} cores; medians of ${visits})\n`);
+  writeFileSync(outFile(backend), JSON.stringify(report, null, 2));
+  const engine = backend === 'webgpu' ? 'the page set to WebGPU' : 'automatic backend, no WebGPU';
+  console.log(`\nFirst visit over a throttled network, cold cache, ${engine} (Chromium ${report.chromium}, ${report.cpu.model}, ${report.cpu.cores} cores; medians of ${visits})\n`);
   printTable(results);
   console.log('');
   for (const r of results) printDetails(r);
   console.log('\nBytes are response bodies as sent (gzip where the server compressed them), headers not counted; before a');
   console.log('moment they include the part of the responses still arriving then, estimated from their share of the link.');
-  console.log(`\nJSON: ${OUT}`);
+  console.log(`\nJSON: ${outFile(backend)}`);
 }
 
 main().catch((error) => {

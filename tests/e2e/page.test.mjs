@@ -125,11 +125,23 @@ test('the map switches to UMAP, which keeps the digits apart better than PCA, an
 });
 
 test('the two-step baseline shows its map and its scores beside the model\'s, which beat them', async () => {
-  const { page, errors } = await openPage(browser, server.url);
+  // The test digits are held back until the baseline is chosen: it is chosen while the model's
+  // map is still being made, and the choice must not be lost.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  let requested;
+  const asked = new Promise((resolve) => (requested = resolve));
+  await context.route(/t10k-images-idx3-ubyte\.gz$/, async (route) => {
+    requested();
+    await held;
+    await route.continue();
+  });
+  const { page, errors } = await openPage(context, server.url);
   await page.locator('#map').scrollIntoViewIfNeeded();
-  // Chosen while the model's map is still being made: the choice must not be lost.
-  await page.waitForFunction(() => document.querySelector('#map-status').textContent.startsWith('Encoding the test digits'), null, { timeout: 120000 });
+  await asked;
   await page.selectOption('[data-testid=map-source]', 'baseline');
+  release();
   await page.waitForFunction(() => document.querySelector('[data-testid=latent-map]').dataset.source === 'baseline' && /k-means/.test(document.querySelector('#map-status').textContent), null, { timeout: 120000 });
   const scoreRows = () => page.$$eval('#scores dt', (dts) => dts.map((dt) => [dt.textContent, ...[dt.nextElementSibling, dt.nextElementSibling?.nextElementSibling].map((dd) => dd?.textContent)]));
   // Its scores in a column of their own beside the model's.
@@ -150,7 +162,7 @@ test('the two-step baseline shows its map and its scores beside the model\'s, wh
   await page.waitForFunction(() => document.querySelector('[data-testid=latent-map]').dataset.source === 'model');
   await page.waitForFunction(() => !document.querySelector('[data-testid=map-pin]').hidden);
   assert.deepEqual(errors, []);
-  await page.close();
+  await context.close();
 });
 
 test('training shows the clusters forming: the map and the grid follow it, and its frames replay', async () => {
