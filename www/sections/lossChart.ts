@@ -44,11 +44,12 @@ export function setupLossChart(): LossChart {
   function draw(): void {
     chart.setOption({
       animation: false,
-      grid: { left: 50, right: 16, top: 40, bottom: 36 },
+      grid: { left: 58, right: 16, top: 56, bottom: 36 }, // room for a legend on two lines (phones)
       legend: { top: 0, textStyle: { fontSize: 11 } },
       tooltip: { trigger: 'axis' },
       xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, min: 0 },
-      yAxis: { type: 'log', name: 'loss (nats / digit)', scale: true },
+      // The axis name runs along the axis: above it, it met the legend once that wrapped (phones).
+      yAxis: { type: 'log', name: 'loss (nats / digit)', nameLocation: 'middle', nameRotate: 90, nameGap: 42, scale: true },
       series: TERMS.map((term, i) => ({
         type: 'line',
         name: TERM_NAMES[term],
