@@ -302,6 +302,30 @@ test('without WebGPU the CPU badge shows and everything still works', async () =
   }
 });
 
+test('a first visit fetches the compact weights, then the engine\'s CPU build only once they are in', async () => {
+  const plain = await launch({ webgpu: false });
+  try {
+    const context = await plain.newContext({ viewport: { width: 1280, height: 900 } });
+    const events = []; // [what, url] in the order the browser reported them
+    context.on('request', (r) => events.push(['asked', r.url()]));
+    context.on('requestfinished', (r) => events.push(['done', r.url()]));
+    const { page, errors } = await openPage(context, server.url);
+    await draw(page, SEVEN);
+    assert.equal((await settledResult(page)).majority, '7');
+    const at = (what, pattern) => events.findIndex(([w, url]) => w === what && pattern.test(url));
+    const wasm = events.filter(([w, url]) => w === 'asked' && /\.wasm$/.test(url)).map(([, url]) => url.split('/').pop());
+    assert.equal(wasm.length, 1, `one wasm fetched: ${wasm}`);
+    assert.match(wasm[0], /^mixvae_cpu_bg-/, 'the CPU build, without WebGPU');
+    const weightsDone = at('done', /mixvae\.compact-[^/]*\.safetensors$/);
+    assert.ok(weightsDone >= 0, 'the compact weights were fetched');
+    assert.equal(at('asked', /mixvae(_bg)?-[^/]*\.safetensors$/), -1, 'not the float32 weights');
+    assert.ok(at('asked', /\.wasm$/) > weightsDone, 'the wasm was asked for after the weights were in');
+    assert.deepEqual(errors, []);
+  } finally {
+    await plain.close();
+  }
+});
+
 test('with a WebGPU adapter the page times training on each backend, trains on the faster, and remembers it', async () => {
   // Here the adapter is SwiftShader, which the page normally skips unmeasured; ?measure-backends
   // has it measured like a real GPU. On this machine the CPU wins by far.
