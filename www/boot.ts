@@ -93,7 +93,10 @@ const early = startEarly();
 answerFirst(pad, early.firstAnswer);
 let faultHandler: (fault: Fault) => void = () => undefined;
 const choice = (localStorage.getItem(CHOICE_KEY) ?? 'auto') as BackendChoice;
-const booted = startWorker(choice, (fault) => faultHandler(fault), early.handOver).then((first) => answerDrawings(first, pad));
+// Where WebGPU is chosen, the first worker answers on the CPU build (a fifth of the WebGPU
+// build's size) and main.ts moves the page to the WebGPU build once it has compiled.
+const handOver = early.handOver.then((handed) => ({ ...handed, quickStart: true }));
+const booted = startWorker(choice, (fault) => faultHandler(fault), handOver).then((first) => answerDrawings(first, pad));
 booted.catch(() => undefined); // main.ts reports it
 // The rest of the page loads once the worker has answered the drawing made meanwhile, if any:
 // parsing ECharts meanwhile would take the cores the wasm compiles on (two here), and the worker

@@ -3,7 +3,8 @@
 // the sections are in www/sections/, what they share in www/shared/.
 import { modelChanged, type App } from './shared/app';
 import type { Booted } from './boot';
-import { byId, clearError, detach, messageOf, percent, showError, showFailure, showNotice } from './shared/ui';
+import { byId, clearError, detach, messageOf, percent, showError, showFailure, showNotice, WorkerReplaced } from './shared/ui';
+import type { EarlyStart } from './shared/earlyStart';
 import { CHOICE_KEY, startWorker, unavailable, type WorkerLink } from './shared/workerLink';
 import { setupGenerateSection } from './sections/generate';
 import { setupMapSection } from './sections/map';
@@ -78,20 +79,39 @@ class WorkerKeeper {
     }
   };
 
+  /** After a quick start (the CPU answered while the WebGPU build compiled in the worker): a
+   *  worker on the WebGPU build takes over, handed the compiled build, with a run in progress
+   *  saved first as when switching. If the build cannot be had, the CPU stays, and says why. */
+  async upgrade(): Promise<void> {
+    const link = this.link;
+    let webgpuModule: WebAssembly.Module;
+    try {
+      webgpuModule = await link.api.webgpuBuild();
+    } catch (error) {
+      if (this.link !== link || error instanceof WorkerReplaced) return; // another worker runs now
+      byId('backend-reason').textContent = `WebGPU's engine could not be loaded (${messageOf(error)}); the CPU trains`;
+      return;
+    }
+    if (this.link !== link || this.restarting) return; // the user switched backend meanwhile
+    if (this.sections()?.train.isRunning()) await this.app.worker.saveNow().catch(() => undefined);
+    await this.restart(this.choice(), null, undefined, { webgpuModule });
+    performance.mark('webgpu-ready');
+  }
+
   /** Switching backend: a run in progress is saved first, so the new backend goes on from this very step. */
   async switchBackend(): Promise<void> {
     if (this.sections()?.train.isRunning()) await this.app.worker.saveNow().catch(() => undefined);
     await this.restart(this.choice(), null);
   }
 
-  private async restart(backend: BackendChoice, notice: string | null, reason?: string): Promise<void> {
+  private async restart(backend: BackendChoice, notice: string | null, reason?: string, early: EarlyStart = {}): Promise<void> {
     if (this.restarting) return;
     this.restarting = true;
     const wasTraining = this.sections()?.train.isRunning() ?? false;
     byId('backend-badge').textContent = 'restarting…';
     this.link.end();
     try {
-      const next = await startWorker(backend, this.onFault);
+      const next = await startWorker(backend, this.onFault, Promise.resolve(early));
       this.link = next;
       this.app.worker = next.api;
       this.app.testImages = null;
@@ -143,6 +163,7 @@ export async function main(booting: Promise<Booted>, onFault: (handler: (fault: 
   if (started.restoreError) showError(started.restoreError);
   sections = setupSections(booted);
   sections.train.backendChosen(started.decision);
+  if (started.decision.upgrade) detach(keeper.upgrade(), 'Could not move to WebGPU');
 
   // Switching backend starts a fresh worker (a WebGPU runtime cannot be swapped in place); the
   // model saved in this browser comes along.

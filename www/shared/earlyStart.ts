@@ -6,8 +6,15 @@ import { SHIPPED_WEIGHTS_URL } from './shippedModel';
 import { hasSaved } from '../worker/persistence';
 import { FirstAnswerModel } from './firstAnswer';
 
+/** What the page hands a worker as it starts. */
 export interface EarlyStart {
+  /** The shipped weights, when the page fetched them first. */
   weights?: Uint8Array;
+  /** Where WebGPU is chosen: answer on the CPU build first, and compile the WebGPU build after
+   *  (the page then moves to a worker on it: main.ts). */
+  quickStart?: boolean;
+  /** The WebGPU build, compiled already (by the worker that answered first). */
+  webgpuModule?: WebAssembly.Module;
 }
 
 async function fetchWeights(): Promise<Uint8Array | undefined> {

@@ -67,8 +67,8 @@ export async function startWorker(
   );
   failedToLoad.catch(() => undefined); // an error after the start is a fault, reported above
   try {
-    const { weights } = await early; // the worker's script loads (and its wasm compiles) meanwhile
-    const handed = weights ? Comlink.transfer({ weights }, [weights.buffer as ArrayBuffer]) : {};
+    const handed = await early; // the worker's script loads meanwhile
+    if (handed.weights) Comlink.transfer(handed, [handed.weights.buffer as ArrayBuffer]);
     const started = await Promise.race([
       link.api.start(backend, dataBase, Comlink.proxy(onFault), measureFallback, handed),
       failedToLoad,

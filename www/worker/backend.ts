@@ -22,6 +22,8 @@ export interface BackendDecision {
   badge?: string;
   /** What the adapter lacks that the engine works around, in words (appended to `reason`). */
   note?: string;
+  /** The CPU answers while the WebGPU build compiles: the page then moves to it. */
+  upgrade?: boolean;
 }
 
 /** Said of an adapter without `timestamp-query`: the engine trains on it, but cannot time single

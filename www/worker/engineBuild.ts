@@ -15,13 +15,19 @@ const builds: Record<BuildName, { glue: () => Promise<typeof Build>; wasm: strin
   cpu: { glue: () => import('../../pkg-cpu/mixvae_cpu.js') as unknown as Promise<typeof Build>, wasm: cpuWasmUrl },
 };
 
-/** Fetches, compiles and starts `build`; resolves to its `Engine` class. The wasm compiles while
- *  it downloads; a server that sends it with another MIME type makes that fail, and then
- *  wasm-bindgen's init fetches it again and compiles it whole. */
-export async function loadEngine(build: BuildName): Promise<EngineClass> {
-  const { glue, wasm } = builds[build];
-  const compiling = WebAssembly.compileStreaming(fetch(wasm)).catch(() => wasm);
-  const module = await glue();
+/** Fetches and compiles `build`'s wasm as it streams; a server that sends it with another MIME
+ *  type makes that fail, and then its URL is returned for wasm-bindgen's init to fetch again and
+ *  compile whole. */
+export function compileBuild(build: BuildName): Promise<WebAssembly.Module | string> {
+  const { wasm } = builds[build];
+  return WebAssembly.compileStreaming(fetch(wasm)).catch(() => wasm);
+}
+
+/** Starts `build` (from `compiled` when it was compiled already, e.g. by another worker); resolves
+ *  to its `Engine` class. */
+export async function loadEngine(build: BuildName, compiled?: WebAssembly.Module): Promise<EngineClass> {
+  const compiling = compiled ? Promise.resolve(compiled) : compileBuild(build);
+  const module = await builds[build].glue();
   await module.default({ module_or_path: await compiling });
   return module.Engine;
 }

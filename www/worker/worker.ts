@@ -21,7 +21,7 @@ import {
 } from './backend';
 import type { EarlyStart } from '../shared/earlyStart';
 import { fetchDataset, type DownloadProgress } from './download';
-import { loadEngine, type EngineClass } from './engineBuild';
+import { compileBuild, loadEngine, type EngineClass } from './engineBuild';
 import { watchGpuDevices } from './gpuWatch';
 import { forgetSaved, loadSaved, saveModel, type SavedModel } from './persistence';
 import { unpackBaseline, unpackClassification, unpackEncoding, unpackMap } from './unpack';
@@ -39,6 +39,11 @@ let queue: Promise<unknown> = Promise.resolve();
 let pauseRequested = false;
 let dataBase = '';
 let reportFault: (fault: Fault) => void = () => undefined;
+/** After a quick start: the WebGPU build compiling (or its URL, where it could not stream). */
+let webgpuCompiling: Promise<WebAssembly.Module | string> | null = null;
+
+/** Why a quick start answers on the CPU, for the badge's title until WebGPU takes over. */
+const QUICK_START_REASON = "the CPU answers while WebGPU's engine loads; the page moves to WebGPU once it is in";
 
 /** Something that ended this worker's usefulness: the page restarts it (on the CPU after a lost device). */
 export interface Fault {
@@ -182,10 +187,18 @@ const api = {
     ]);
     let decision = firstDecision;
     const measure = choice === 'auto' && decision.adapter !== undefined && (!decision.fallback || measureFallback);
-    const Engine = await loadEngine(measure || decision.backend === 'webgpu' ? 'webgpu' : 'cpu');
+    const build = measure || decision.backend === 'webgpu' ? 'webgpu' : 'cpu';
+    // Where WebGPU is wanted, a quick start answers on the CPU build first (a fifth of the size)
+    // and compiles the WebGPU build once the engine runs (`webgpuBuild`).
+    const quick = early.quickStart === true && build === 'webgpu';
+    const Engine = quick ? await loadEngine('cpu') : await loadEngine(build, early.webgpuModule);
     stamp(timings, 'wasm');
     try {
-      if (measure && decision.adapter) {
+      if (quick) {
+        engine = await Engine.create('cpu', weights, shippedSummary);
+        decision = { backend: 'cpu', reason: QUICK_START_REASON, badge: 'CPU · WebGPU loading…', adapter: decision.adapter, upgrade: true };
+      }
+      else if (measure && decision.adapter) {
         ({ engine, decision } = await engineByMeasurement(Engine, decision.adapter, weights));
         if (decision.backend === 'webgpu') decision = { ...decision, reason: withNote(decision.reason, firstDecision.note) };
       }
@@ -204,7 +217,22 @@ const api = {
       restoreError = `the model saved in this browser could not be loaded (${(error as Error).message}); the shipped model is in use`;
     }
     stamp(timings, 'restored');
+    if (quick) {
+      webgpuCompiling = compileBuild('webgpu');
+      webgpuCompiling.catch(() => undefined); // reported by `webgpuBuild`
+    }
     return { decision, model: engine.info(), restored, restoreError, timings };
+  },
+
+  /** The WebGPU build, compiled, after a quick start: the page starts a worker on it. */
+  async webgpuBuild(): Promise<WebAssembly.Module> {
+    if (!webgpuCompiling) throw new Error('this worker made no quick start');
+    const compiled = await webgpuCompiling;
+    if (compiled instanceof WebAssembly.Module) return compiled;
+    // Not compiled as it streamed (a server that types it otherwise): fetched and compiled whole.
+    const response = await fetch(compiled);
+    if (!response.ok) throw new Error(`the WebGPU engine could not be fetched (HTTP ${response.status})`);
+    return WebAssembly.compile(await response.arrayBuffer());
   },
 
   info: () => serial((e) => e.info()),
