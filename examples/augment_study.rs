@@ -1,5 +1,5 @@
 //! What augmentation does to the codes the mixture is placed on: the measurements behind
-//! `Distortion::HANDWRITING` in the shipped recipe (see README, "Towards 0.97").
+//! `Distortion::HANDWRITING` in the shipped recipe (see docs/experiments.md, "Towards 0.97").
 //!
 //! `cargo run --release --features studies --example augment_study [seed] [pretrain epochs]` (defaults 1 and 35, the
 //! shipped recipe's): pretrains the autoencoder on the 60,000 training digits as they are and

@@ -1,5 +1,5 @@
 //! How much the initial grouping varies with t-SNE's random start, and whether a label-free
-//! score picks the better grouping (README, "Towards 0.97"): pretrains the autoencoder as the
+//! score picks the better grouping (docs/experiments.md, "Towards 0.97"): pretrains the autoencoder as the
 //! shipped recipe does (augmentation, 35 epochs by default), encodes the 20,000 digits the recipe
 //! groups, and groups them R times (t-SNE from R seeded starts, then k-means on each map, the
 //! recipe's grouping). For each grouping it prints how often it matches the digits (labels are

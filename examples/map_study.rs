@@ -1,5 +1,5 @@
 //! Which t-SNE map and which grouping of it match the digits best, on codes cached by
-//! grouping_study (README, "Towards 0.97"): the recipe's map (attraction exaggerated 4x for the
+//! grouping_study (docs/experiments.md, "Towards 0.97"): the recipe's map (attraction exaggerated 4x for the
 //! whole run, a tiny random start) against t-SNE's usual schedule (12x for the first 250
 //! iterations, scikit-learn's and openTSNE's) from a random or a PCA start, and the
 //! recipe's kind of map with other perplexities and exaggerations (1x to 12x for the whole run);

@@ -1,5 +1,5 @@
 //! How well each way of grouping the pretrained codes matches the digit classes: the
-//! measurements behind the prior initialisation in `training.rs` (see README).
+//! measurements behind the prior initialisation in `training.rs` (see docs/experiments.md).
 //!
 //! `cargo run --release --features studies --example prior_init_study [seeds]`: pretrains the default autoencoder
 //! (20 epochs, seed 42), encodes 10,000 training digits, and for each seed groups them by

@@ -1,4 +1,4 @@
-//! The self-training stage measured from where the anchor stage ended (README, "Towards 0.97"):
+//! The self-training stage measured from where the anchor stage ended (docs/experiments.md, "Towards 0.97"):
 //! takes a model that finished the anchor stage (`mixvae train --seed N --self-training-epochs 0
 //! --out DIR`), runs the stage's epochs from there (the trainer's own, `self_training_epochs`:
 //! before each, every training digit's anchor becomes the model's cluster for it; Adam restarts

@@ -111,7 +111,7 @@ fi
 # These are `wasm-pack test --headless --chrome --release -- --test web`'s steps less its
 # first: before running the one test file asked for, wasm-pack builds every test target for
 # wasm32 (`cargo build --tests`: the library's unit tests and each tests/*.rs, each linked with
-# thin LTO), which took 7.5 of this part's 11.3 minutes (README, "What npm test runs"). So
+# thin LTO), which took 7.5 of this part's 11.3 minutes (docs/testing.md). So
 # cargo test runs tests/web.rs alone, with the runner and the settings wasm-pack gives it
 # (wasm-bindgen-cli's test runner, which drives headless Chrome through chromedriver).
 wasm_tests() {

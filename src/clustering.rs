@@ -75,7 +75,7 @@ pub fn cluster_variances(
 /// autoencoder's codes of 5,000 training digits, k-means on the map then matches the digit
 /// classes 93-94% of the time, against 81-83% with the usual early-only exaggeration and 68% for
 /// k-means on the codes. 3x did better on the page recipe's 10-epoch codes start for start, but
-/// not over whole runs (README, "Towards 0.97").
+/// not over whole runs (docs/experiments.md, "Towards 0.97").
 pub const MAP_EXAGGERATION: f32 = 4.0;
 
 /// Barnes-Hut t-SNE of `points` (`[n, dim]`) to 2-D, `[n, 2]` row-major, started from a
@@ -102,7 +102,7 @@ pub fn tsne_2d(points: &[f32], dim: usize, perplexity: f32, exaggeration: f32, e
 /// of several, the one most like the others is kept (the medoid: the highest mean NMI to the
 /// rest). No label is used. Measured on one run's codes, ten starts matched the digits from
 /// 0.785 to 0.944 of the time and the medoid 0.928, where the first start gave 0.895
-/// (examples/grouping_study.rs, README "Towards 0.97").
+/// (examples/grouping_study.rs, docs/experiments.md, "Towards 0.97").
 ///
 /// Each start runs on one thread (see [`on_one_thread`]); natively as many at once as there are
 /// cores, in the browser one after another.

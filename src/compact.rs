@@ -98,7 +98,10 @@ pub fn compact(full: &[u8]) -> Result<Vec<u8>, CompactError> {
         }
         let (quantised, scales) = quantise_matrix(&f32_values(view.data()), shape[1]);
         let bytes = quantised.iter().map(|q| q.to_le_bytes()[0]).collect();
-        out.push((format!("{name}{SCALE_SUFFIX}"), Owned { dtype: Dtype::F32, shape: vec![shape[1]], bytes: f32_bytes(&scales) }));
+        out.push((
+            format!("{name}{SCALE_SUFFIX}"),
+            Owned { dtype: Dtype::F32, shape: vec![shape[1]], bytes: f32_bytes(&scales) },
+        ));
         out.push((name, Owned { dtype: Dtype::I8, shape, bytes }));
     }
     write(out, full)
@@ -122,7 +125,9 @@ pub fn expand(compact: &[u8]) -> Result<Vec<u8>, CompactError> {
         let bytes = match view.dtype() {
             Dtype::I8 if is_quantised(&name, &shape) => expand_matrix(&file, &name, view.data(), shape[1])?,
             Dtype::F32 => view.data().to_vec(),
-            Dtype::I8 => return Err(CompactError::Mismatch(format!("tensor '{name}' is I8: only layer weight matrices may be"))),
+            Dtype::I8 => {
+                return Err(CompactError::Mismatch(format!("tensor '{name}' is I8: only layer weight matrices may be")));
+            }
             other => return Err(CompactError::Mismatch(format!("tensor '{name}' is {other:?}, expected I8 or F32"))),
         };
         out.push((name, Owned { dtype: Dtype::F32, shape, bytes }));
@@ -133,13 +138,16 @@ pub fn expand(compact: &[u8]) -> Result<Vec<u8>, CompactError> {
 /// The float32 bytes of the 8-bit matrix `name`, from its values and its column scales.
 fn expand_matrix(file: &SafeTensors, name: &str, data: &[u8], outputs: usize) -> Result<Vec<u8>, CompactError> {
     let scale_name = format!("{name}{SCALE_SUFFIX}");
-    let scales = file.tensor(&scale_name).map_err(|_| CompactError::Mismatch(format!("tensor '{scale_name}' is missing")))?;
+    let scales =
+        file.tensor(&scale_name).map_err(|_| CompactError::Mismatch(format!("tensor '{scale_name}' is missing")))?;
     if scales.dtype() != Dtype::F32 || scales.shape() != [outputs] {
         return Err(CompactError::Mismatch(format!("tensor '{scale_name}' must be F32 of shape [{outputs}]")));
     }
     let scales: Vec<f32> = f32_values(scales.data());
-    let values: Vec<f32> =
-        data.chunks_exact(outputs).flat_map(|row| row.iter().zip(&scales).map(|(q, s)| f32::from(*q as i8) * s)).collect();
+    let values: Vec<f32> = data
+        .chunks_exact(outputs)
+        .flat_map(|row| row.iter().zip(&scales).map(|(q, s)| f32::from(*q as i8) * s))
+        .collect();
     Ok(f32_bytes(&values))
 }
 

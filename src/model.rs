@@ -24,7 +24,7 @@ pub struct ModelConfig {
     /// Mixture components K (clusters).
     #[config(default = 10)]
     pub components: usize,
-    /// Width d of the continuous latent code z (10, as VaDE; see README for the measurements).
+    /// Width d of the continuous latent code z (10, as VaDE; docs/experiments.md has the measurements).
     #[config(default = 10)]
     pub latent_dim: usize,
     /// Width of the first hidden layer (encoder; the decoder mirrors it).

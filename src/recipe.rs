@@ -28,7 +28,7 @@ pub struct TrainingConfig {
     /// the group it was given then ([`Objective::Anchored`]), so the Gaussians take the groups'
     /// shape before the model's own posterior decides. The shipped recipe spends all its
     /// clustering epochs here: measured, the test accuracy rose through this stage and fell
-    /// through the mixture stage after it (README, "Towards 0.97").
+    /// through the mixture stage after it (docs/experiments.md, "Towards 0.97").
     #[config(default = 16)]
     pub anchor_epochs: usize,
     /// Epochs after the anchor stage that go on anchoring each digit, but to the model's own
@@ -36,8 +36,8 @@ pub struct TrainingConfig {
     /// on the model's pseudo-labels, which are better than the groups the anchors started from.
     /// Adam restarts as the stage begins, since its targets change (as it does when the mixture
     /// is placed). Measured from where five runs' anchor stage ended, 16 epochs gained 0.9 to
-    /// 1.2 points each, and 16 more another 0.03 to 1.9 (the worst run gained most; README,
-    /// "Towards 0.97").
+    /// 1.2 points each, and 16 more another 0.03 to 1.9 (the worst run gained most;
+    /// docs/experiments.md, "Towards 0.97").
     #[config(default = 32)]
     pub self_training_epochs: usize,
     /// Weight of the anchor stage's cross-entropy term.
@@ -72,7 +72,7 @@ pub struct TrainingConfig {
     /// t-SNE starts of that grouping ([`PriorInit::TsneKMeans`]); of several, the grouping most
     /// like the others is kept (`clustering::tsne_grouping`). t-SNE's random start decided the
     /// worst of five runs: its first start's groups matched the digits 0.895 of the time, the
-    /// medoid of ten 0.928 (README, "Towards 0.97"). Each start costs a t-SNE of `init_sample`
+    /// medoid of ten 0.928 (docs/experiments.md, "Towards 0.97"). Each start costs a t-SNE of `init_sample`
     /// codes (about 40 s for 20,000 here, two at a time on two cores).
     #[config(default = 10)]
     pub grouping_starts: usize,
@@ -180,7 +180,7 @@ impl TrainSettings {
             latent_dim: 10,
             pretrain_epochs: 10,
             // Anchors all the way, as the shipped recipe: measured over five seeds, 0.851 against
-            // 0.845 with 3 anchor + 3 mixture epochs (README, "Towards 0.97").
+            // 0.845 with 3 anchor + 3 mixture epochs (docs/experiments.md, "Towards 0.97").
             anchor_epochs: 6,
             // Not measured in so short a run; each epoch also encodes the 60,000 digits.
             self_training_epochs: 0,
@@ -190,7 +190,7 @@ impl TrainSettings {
             init_sample: 5000,
             grouping_starts: 1,
             seed: 42,
-            // Measured over five seeds it does not pay in so short a run (README, "Towards 0.97").
+            // Measured over five seeds it does not pay in so short a run (docs/experiments.md, "Towards 0.97").
             augment: false,
         }
     }

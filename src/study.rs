@@ -1,6 +1,6 @@
 //! A recipe over several seeds: how good it is, and how much that depends on the draw. Each run
 //! trains from scratch and is scored on the test digits; the summary gives the mean, the worst,
-//! the spread and the mean training time (`mixvae study` prints it; the README's tables come
+//! the spread and the mean training time (`mixvae study` prints it; docs/experiments.md's tables come
 //! from it).
 
 use std::ops::ControlFlow;

@@ -3,8 +3,8 @@
 //! (images, codes, the map's points) cross as one Float32Array per result with its shape in a
 //! header (layouts at the end of this file), which the worker unpacks and transfers to the page;
 //! small structured values as JSON through tsify's "json" mode (tsify also writes their
-//! TypeScript types). Both were chosen by measurement (`npm run bench:boundary`; README, "The
-//! wasm boundary").
+//! TypeScript types). Both were chosen by measurement (`npm run bench:boundary`;
+//! docs/performance.md, "The wasm boundary").
 //!
 //! Calls must not overlap: the worker queues them (an overlapping call gets a "busy" error
 //! rather than a panic).

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use burn::tensor::Device;
-use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::compact::compact;
+use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::inference::{encode_dataset, evaluate};
 use mixvae::store::from_safetensors_bytes;
 
@@ -37,7 +37,10 @@ const COMPACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/mixvae.com
 /// The tensors of a SafeTensors file by name: dtype, shape and bytes (header order aside).
 fn tensors(bytes: &[u8]) -> std::collections::BTreeMap<String, (String, Vec<usize>, Vec<u8>)> {
     let file = safetensors::SafeTensors::deserialize(bytes).unwrap();
-    file.tensors().into_iter().map(|(name, v)| (name, (format!("{:?}", v.dtype()), v.shape().to_vec(), v.data().to_vec()))).collect()
+    file.tensors()
+        .into_iter()
+        .map(|(name, v)| (name, (format!("{:?}", v.dtype()), v.shape().to_vec(), v.data().to_vec())))
+        .collect()
 }
 
 /// The page downloads the compact copy of the shipped weights (8-bit layer weights): it must be

@@ -176,7 +176,12 @@ fn a_compact_file_stands_for_its_model() {
             let step = (0..shape[0]).fold(0.0f32, |m, row| m.max(a[row * shape[1] + column].abs())) / 127.0;
             for row in 0..shape[0] {
                 let k = row * shape[1] + column;
-                assert!((a[k] - b[k]).abs() <= step / 2.0 * 1.0001, "{name}[{row}, {column}]: {} against {}", a[k], b[k]);
+                assert!(
+                    (a[k] - b[k]).abs() <= step / 2.0 * 1.0001,
+                    "{name}[{row}, {column}]: {} against {}",
+                    a[k],
+                    b[k]
+                );
             }
         }
     }
@@ -194,7 +199,8 @@ fn with_tensors(bytes: &[u8], edit: impl FnOnce(&mut Vec<Entry>)) -> Vec<u8> {
     let mut entries: Vec<Entry> =
         file.tensors().into_iter().map(|(n, v)| (n, v.dtype(), v.shape().to_vec(), v.data().to_vec())).collect();
     edit(&mut entries);
-    let views = entries.iter().map(|(n, d, s, b)| (n.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap()));
+    let views =
+        entries.iter().map(|(n, d, s, b)| (n.clone(), safetensors::tensor::TensorView::new(*d, s.clone(), b).unwrap()));
     safetensors::serialize(views, header.metadata().clone()).unwrap()
 }
 
@@ -209,7 +215,14 @@ fn a_damaged_compact_file_is_refused() {
     let cases: [(&str, Box<dyn Fn(&mut Vec<Entry>)>); 3] = [
         (scale, Box::new(|t| t.retain(|e| e.0 != scale))),
         (scale, Box::new(|t| t.iter_mut().filter(|e| e.0 == scale).for_each(|e| (e.2, e.3) = (vec![2], vec![0; 8])))),
-        ("prior_means", Box::new(|t| t.iter_mut().filter(|e| e.0 == "prior_means").for_each(|e| (e.1, e.3) = (safetensors::Dtype::I8, vec![1; 12])))),
+        (
+            "prior_means",
+            Box::new(|t| {
+                t.iter_mut()
+                    .filter(|e| e.0 == "prior_means")
+                    .for_each(|e| (e.1, e.3) = (safetensors::Dtype::I8, vec![1; 12]))
+            }),
+        ),
     ];
     for (name, edit) in cases {
         let err = from_safetensors_bytes(&with_tensors(&compact_bytes, edit), &device).unwrap_err();

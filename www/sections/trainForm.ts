@@ -9,7 +9,7 @@ type Recipe = Omit<TrainSettings, 'seed'>;
 
 interface Preset {
   recipe: Recipe;
-  /** What it reaches, measured (README: "Results" and the page recipe's seeds). */
+  /** What it reaches, measured (docs/experiments.md: "Results" and the page recipe's seeds). */
   reaches: string;
 }
 
@@ -33,7 +33,7 @@ export const PRESETS: Record<'quick' | 'full', Preset> = {
 /** Training images per epoch (MNIST's training set). */
 const IMAGES_PER_EPOCH = 60_000;
 /** Until a run here has been timed: the page's CPU worker at batch 128 on the reference machine
- *  (README, "Speed": 5,723 images/s). */
+ *  (docs/performance.md, "Speed": 5,723 images/s). */
 const REFERENCE_IMAGES_PER_SECOND = 5_723;
 const SPEED_KEY = 'mixvae.trainImagesPerSecond';
 /** Steps a run must have taken here before its speed replaces the estimate's. */

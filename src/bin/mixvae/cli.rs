@@ -10,12 +10,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use mixvae::baseline::{baseline_config, run_baseline};
+use mixvae::compact::{COMPACT_EXTENSION, compact};
 use mixvae::data::{Dataset, batches_per_epoch, default_mnist_dir, load_mnist};
 use mixvae::inference::{encode_dataset, evaluate};
 use mixvae::metrics::{Scores, clustering_accuracy, majority_labels};
 use mixvae::model::{ClusterVae, ModelConfig};
 use mixvae::recipe::{PriorInit, TrainingConfig};
-use mixvae::compact::{COMPACT_EXTENSION, compact};
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
 use mixvae::study::SeedRun;
 use mixvae::training::{EpochReport, Stage, Trainer};

@@ -1,7 +1,7 @@
 //! `mixvae`: train, evaluate, export and benchmark the clustering VAE natively, on burn's flex
 //! CPU backend or (`--backend wgpu`) on the GPU through burn's wgpu backend.
 //!
-//! The shipped model (www/model/) was made by the command written in README.md. Native only:
+//! The shipped model (www/model/) was made by the commands written in docs/experiments.md ("Results"). Native only:
 //! `wasm-pack test` builds every target for wasm32, so there this binary is empty.
 
 #[cfg(not(target_arch = "wasm32"))]
