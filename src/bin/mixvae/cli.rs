@@ -22,8 +22,9 @@ use mixvae::training::{EpochReport, Stage, Trainer};
 
 use crate::backend::BackendArgs;
 
-/// Where the page loads its model from.
-pub const SHIPPED_MODEL: &str = "www/model/mixvae.safetensors";
+/// Where the page loads its model from, found from any working folder (the crate's own path,
+/// fixed at build time, as the default MNIST folder is).
+pub const SHIPPED_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/mixvae.safetensors");
 
 #[derive(Parser)]
 #[command(name = "mixvae", version, about = "A clustering VAE that sorts MNIST digits without labels")]
