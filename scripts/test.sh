@@ -84,6 +84,14 @@ else
   status=1
 fi
 
+# No import cycle between the project's modules, Rust or TypeScript (npm run check:cycles).
+if timed "import cycles" node scripts/check-cycles.mjs; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  status=1
+fi
+
 # The page's engine on Dawn, Chrome's WebGPU, in Node (`npm run bench:dawn`'s short form): on
 # SwiftShader's Vulkan, with the adapter's `timestamp-query` hidden (the engine must neither
 # crash nor lose the CPU engine beside it), a few training steps agree with the CPU engine; what

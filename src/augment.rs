@@ -9,7 +9,9 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::data::{Dataset, IMAGE_PIXELS, IMAGE_SIDE};
 
 /// How far a distortion may go; zero everywhere is no augmentation.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,6 +30,12 @@ impl Distortion {
 
     pub fn is_none(&self) -> bool {
         self.max_shift == 0.0 && self.max_rotation_degrees == 0.0 && self.max_scale == 0.0
+    }
+
+    /// As [`Dataset::batch`], each image distorted at random ([`Distortion::apply`], seeded by `seed`).
+    pub fn batch(&self, data: &Dataset, indices: &[usize], seed: u64, device: &Device) -> Tensor<2> {
+        let values = self.apply(indices.iter().map(|&i| data.image(i)), seed);
+        Tensor::from_data(TensorData::new(values, [indices.len(), IMAGE_PIXELS]), device)
     }
 
     /// The batch's images (`u8` rows of 784), each distorted at random, as intensities in [0, 1]

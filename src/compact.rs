@@ -126,7 +126,9 @@ pub fn expand(compact: &[u8]) -> Result<Vec<u8>, CompactError> {
             Dtype::I8 if is_quantised(&name, &shape) => expand_matrix(&file, &name, view.data(), shape[1])?,
             Dtype::F32 => view.data().to_vec(),
             Dtype::I8 => {
-                return Err(CompactError::Mismatch(format!("tensor '{name}' is I8: only layer weight matrices may be")));
+                return Err(CompactError::Mismatch(format!(
+                    "tensor '{name}' is I8: only layer weight matrices may be"
+                )));
             }
             other => return Err(CompactError::Mismatch(format!("tensor '{name}' is {other:?}, expected I8 or F32"))),
         };

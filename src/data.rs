@@ -11,8 +11,6 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::augment::Distortion;
-
 /// Side of an MNIST image; every image the model sees is `IMAGE_SIDE x IMAGE_SIDE`.
 pub const IMAGE_SIDE: usize = 28;
 /// Pixels per image, the model's input width.
@@ -195,12 +193,6 @@ impl Dataset {
         for &i in indices {
             values.extend(self.image(i).iter().map(|&p| p as f32 / 255.0));
         }
-        Tensor::from_data(TensorData::new(values, [indices.len(), IMAGE_PIXELS]), device)
-    }
-
-    /// As [`Dataset::batch`], each image distorted at random ([`Distortion::apply`], seeded by `seed`).
-    pub fn distorted_batch(&self, indices: &[usize], distortion: &Distortion, seed: u64, device: &Device) -> Tensor<2> {
-        let values = distortion.apply(indices.iter().map(|&i| self.image(i)), seed);
         Tensor::from_data(TensorData::new(values, [indices.len(), IMAGE_PIXELS]), device)
     }
 }

@@ -547,7 +547,7 @@ impl Trainer {
         };
         let step = ((self.epoch as u64) << 32) | self.cursor as u64;
         let seed = self.config.seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ step;
-        data.distorted_batch(batch, &distortion, seed, &self.device)
+        distortion.batch(data, batch, seed, &self.device)
     }
 
     /// The anchor stage's one-hot targets for `batch` (`None` in other stages).

@@ -1,9 +1,10 @@
-// The page's entry, kept small so that it runs at once: the pad takes ink, and the weights
-// download (earlyStart.ts) while the model's worker starts and compiles the wasm. A drawing is
+// The page's entry, kept small so that it runs at once: the pad takes ink, the weights download
+// (earlyStart.ts), then the model's worker starts and compiles the wasm. A drawing is
 // answered as soon as the weights are in (firstAnswer.ts), then by the worker once it is ready,
 // while the rest of the page (main.ts, with ECharts) loads.
-import { clearResult, setupDrawSection, showAnswer, type DrawSection } from './sections/draw';
+import { clearResult, setupDrawSection, showAnswer } from './sections/draw';
 import type { App } from './shared/app';
+import type { Booted } from './shared/booted';
 import { DrawPad } from './shared/drawPad';
 import { startEarly } from './shared/earlyStart';
 import { SHIPPED_SUMMARY } from './shared/shippedModel';
@@ -58,15 +59,6 @@ function answerFirst(pad: DrawPad, model: Promise<FirstAnswerModel | null>): voi
       if (!pad.isEmpty) answer();
     })
     .catch(() => undefined); // never rejects (earlyStart.ts); the worker answers then
-}
-
-/** What the page has once the first worker started: main.ts wires the other sections to it. */
-export interface Booted {
-  first: WorkerLink & { started: Started };
-  app: App;
-  draw: DrawSection;
-  /** Where each drawing's result goes besides the draw section (the map's pin). */
-  onDrawn(listener: (c: Classification | null) => void): void;
 }
 
 /** The app and the draw section on the first worker: drawings are answered from here on. */

@@ -2,7 +2,7 @@
 // the sections, and keeps a worker running. All model work happens in the worker (www/worker/);
 // the sections are in www/sections/, what they share in www/shared/.
 import { modelChanged, type App } from './shared/app';
-import type { Booted } from './boot';
+import type { Booted } from './shared/booted';
 import { byId, clearError, detach, messageOf, percent, showError, showFailure, showNotice, WorkerReplaced } from './shared/ui';
 import type { EarlyStart } from './shared/earlyStart';
 import { CHOICE_KEY, startWorker, unavailable, type WorkerLink } from './shared/workerLink';

@@ -71,6 +71,12 @@ export async function draw(page, strokes) {
   }
 }
 
+/** Resolves once the page has painted twice more: ECharts draws its canvas on the next animation
+ *  frame after an update (its charts here do not animate), so a screenshot then shows it. */
+export function afterPaint(page) {
+  return page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+}
+
 /** A "7": a bar and a diagonal. */
 export const SEVEN = [[[70, 60], [210, 60], [130, 240]]];
 /** A "0": an ellipse. */

@@ -95,18 +95,22 @@ test('the page forbids eval, inline script and other origins, and runs without a
   // A string evaluated as code (a string timer: the page's own eval path; DevTools-evaluated code
   // itself is exempt from the policy) is refused and reported.
   const evaluated = await page.evaluate(async () => {
+    const refused = new Promise((resolve) => document.addEventListener('securitypolicyviolation', resolve, { once: true }));
     setTimeout('window.stringRan = true', 0);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await refused;
+    // A timer set after it with the same delay fires after it would have.
+    await new Promise((resolve) => setTimeout(resolve, 0));
     return { ran: window.stringRan === true, violations: window.violations };
   });
   assert.equal(evaluated.ran, false, 'code in a string does not run');
   assert.ok(evaluated.violations.length > 0, 'the refusal is reported');
   for (const v of evaluated.violations) assert.match(v, /^script-src eval/);
   const inlineRan = await page.evaluate(async () => {
+    const refused = new Promise((resolve) => document.addEventListener('securitypolicyviolation', resolve, { once: true }));
     const script = document.createElement('script');
     script.textContent = 'window.inlineRan = true';
-    document.head.append(script);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    document.head.append(script); // an allowed inline script would have run here, synchronously
+    await refused;
     return window.inlineRan === true;
   });
   assert.equal(inlineRan, false, 'an inline script does not run');

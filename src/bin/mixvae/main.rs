@@ -1,8 +1,9 @@
 //! `mixvae`: train, evaluate, export and benchmark the clustering VAE natively, on burn's flex
 //! CPU backend or (`--backend wgpu`) on the GPU through burn's wgpu backend.
 //!
-//! The shipped model (www/model/) was made by the commands written in docs/experiments.md ("Results"). Native only:
-//! `wasm-pack test` builds every target for wasm32, so there this binary is empty.
+//! The shipped model (www/model/) was made by the commands written in docs/experiments.md
+//! ("Results"). Native only: `wasm-pack test` builds every target for wasm32, so there this
+//! binary is empty.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod backend;
@@ -10,6 +11,8 @@ mod backend;
 mod bench;
 #[cfg(not(target_arch = "wasm32"))]
 mod cli;
+#[cfg(not(target_arch = "wasm32"))]
+mod commands;
 #[cfg(not(target_arch = "wasm32"))]
 mod study;
 
@@ -22,6 +25,6 @@ fn main() {
         if std::env::var_os("BURN_DEVICE").is_none() {
             unsafe { std::env::set_var("BURN_DEVICE", "flex") };
         }
-        cli::main();
+        commands::main();
     }
 }

@@ -1,0 +1,52 @@
+//! The command line: its commands, each run by the module that holds it (`cli` the model's
+//! own: train, eval, export, baseline; `bench`; `study`).
+
+use clap::{Parser, Subcommand};
+
+use crate::bench::{BenchArgs, bench_command};
+use crate::cli::{
+    BaselineArgs, EvalArgs, ExportArgs, TrainArgs, baseline_command, eval_command, export_command, train_command,
+};
+use crate::study::{StudyArgs, study_command};
+
+#[derive(Parser)]
+#[command(name = "mixvae", version, about = "A clustering VAE that sorts MNIST digits without labels")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model from scratch and save it (weights + a JSON summary).
+    Train(TrainArgs),
+    /// Score a saved model's clusters on the 10,000 test digits.
+    Eval(EvalArgs),
+    /// Copy a checked model and its summary (cluster -> majority digit) to where the page loads it.
+    Export(ExportArgs),
+    /// The two-step baseline: a plain VAE, then k-means on its latent means, scored the same way.
+    Baseline(BaselineArgs),
+    /// Native benchmarks on the CPU or, with --backend wgpu, the GPU: training throughput, a
+    /// step's profile, encode and generate latency, time to 0.90 accuracy (JSON; `npm run bench`
+    /// runs it beside the browser's, `npm run bench:gpu` on wgpu).
+    Bench(BenchArgs),
+    /// A recipe (the page's or the shipped one) from several seeds: each run's scores and
+    /// training time, then mean, worst and spread (--json for one object).
+    Study(StudyArgs),
+}
+
+pub fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train_command(args),
+        Command::Eval(args) => eval_command(args),
+        Command::Export(args) => export_command(args),
+        Command::Baseline(args) => baseline_command(args),
+        Command::Bench(args) => bench_command(args),
+        Command::Study(args) => study_command(args),
+    };
+    if let Err(message) = result {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
