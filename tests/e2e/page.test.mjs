@@ -382,11 +382,15 @@ test('with a WebGPU adapter the page times training on each backend, trains on t
   const measuredAt = await page.getAttribute(badge, 'data-measured-at');
   assert.ok(Number(measuredAt) > 0, 'the choice followed a measurement');
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-measured-backend.png` });
-  // A reload uses the remembered figures: the same badge, the same measurement.
+  // A reload uses the remembered figures: the same badge, the same measurement; where they chose
+  // the CPU, only the CPU build is fetched.
+  const wasm = [];
+  context.on('request', (r) => /\.wasm$/.test(r.url()) && wasm.push(r.url().split('/').pop()));
   await page.reload();
   await page.waitForFunction((b) => document.querySelector(b)?.dataset.measuredAt, badge, { timeout: 60000 });
   assert.equal(await page.textContent(badge), text);
   assert.equal(await page.getAttribute(badge, 'data-measured-at'), measuredAt, 'not measured again');
+  if (winner === 'cpu') assert.deepEqual(wasm.map((name) => name.replace(/-.*/, '')), ['mixvae_cpu_bg'], 'only the CPU build');
   await draw(page, SEVEN);
   assert.equal((await settledResult(page)).majority, '7');
   assert.deepEqual(errors, []);

@@ -21,7 +21,7 @@ import {
 } from './backend';
 import type { EarlyStart } from '../shared/earlyStart';
 import { fetchDataset, type DownloadProgress } from './download';
-import { compileBuild, loadEngine, type EngineClass } from './engineBuild';
+import { compileBuild, loadEngine, type BuildName, type EngineClass } from './engineBuild';
 import { watchGpuDevices } from './gpuWatch';
 import { forgetSaved, loadSaved, saveModel, type SavedModel } from './persistence';
 import { unpackBaseline, unpackClassification, unpackEncoding, unpackMap } from './unpack';
@@ -152,6 +152,14 @@ async function engineByMeasurement(
   return { engine: chosen, decision };
 }
 
+/** The engine's build a start needs: the WebGPU build for WebGPU, and to time one backend against
+ *  the other on `measuredAdapter`, unless the speeds remembered for it already chose the CPU. */
+async function buildFor(backend: 'webgpu' | 'cpu', measuredAdapter: string | undefined): Promise<BuildName> {
+  if (measuredAdapter === undefined) return backend;
+  const speeds = await rememberedSpeeds(measuredAdapter);
+  return speeds && speedChoice(speeds).backend === 'cpu' ? 'cpu' : 'webgpu';
+}
+
 const api = {
   /** Starts the backend and loads the saved model (or, without one, the shipped model). `base` is
    *  the page's data folder URL; `onFault` hears of faults the page must recover from. With
@@ -187,7 +195,7 @@ const api = {
     ]);
     let decision = firstDecision;
     const measure = choice === 'auto' && decision.adapter !== undefined && (!decision.fallback || measureFallback);
-    const build = measure || decision.backend === 'webgpu' ? 'webgpu' : 'cpu';
+    const build = await buildFor(decision.backend, measure ? decision.adapter : undefined);
     // Where WebGPU is wanted, a quick start answers on the CPU build first (a fifth of the size)
     // and compiles the WebGPU build once the engine runs (`webgpuBuild`).
     const quick = early.quickStart === true && build === 'webgpu';
