@@ -57,6 +57,16 @@ export async function openPage(browser, url, viewport = { width: 1280, height: 9
   return { page, errors };
 }
 
+/** A page in a browser context of its own (its own storage and cache), not yet opened, and the
+ *  uncaught errors it will throw. Routes and init scripts set on `context` before `goto` apply. */
+export async function isolatedPage(browser, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
 /** Draws strokes given in the pad's own 280 x 280 coordinates, as mouse drags. */
 export async function draw(page, strokes) {
   const canvas = page.locator('[data-testid=draw-canvas]');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
-import { SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
+import { SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult, isolatedPage } from './browser.mjs';
 import { hideTimestampQuery } from '../../scripts/dawn/hideTimestampQuery.mjs';
 
 const SHIPPED = readFileSync('www/model/mixvae.safetensors');
@@ -374,10 +374,7 @@ test('a NaN loss stops training, keeps the last good weights and says so', async
 
 test('a lost GPU device moves the page to the CPU with the saved model', async () => {
   // A short window keeps the map (10,000 encodings, slow on software WebGPU) out of view.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 500 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await isolatedPage(browser, { width: 1280, height: 500 });
   await page.goto(server.url);
   await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
   await draw(page, SEVEN);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { DIGITS, SCREENSHOTS, SEVEN, ZERO, afterPaint, draw, launch, openPage, serveDist, settledResult } from './browser.mjs';
+import { DIGITS, SCREENSHOTS, SEVEN, ZERO, afterPaint, draw, launch, openPage, serveDist, settledResult, isolatedPage } from './browser.mjs';
 
 let server;
 let browser;
@@ -358,10 +358,7 @@ test('where WebGPU is chosen, the CPU build answers first and the page moves to 
 test('with a WebGPU adapter the page times training on each backend, trains on the faster, and remembers it', async () => {
   // Here the adapter is SwiftShader, which the page normally skips unmeasured; ?measure-backends
   // has it measured like a real GPU.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await isolatedPage(browser, { width: 1280, height: 900 });
   const badge = '[data-testid=backend-badge]';
   await page.goto(`${server.url}?measure-backends`);
   // The CPU answers first (a quick start) while the WebGPU build loads; then the worker on it
@@ -398,10 +395,7 @@ test('with a WebGPU adapter the page times training on each backend, trains on t
 });
 
 test('on a GPU timed fast enough, the Train form starts with the Full preset and estimates from that speed', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 500 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await isolatedPage(browser, { width: 1280, height: 500 });
   await page.goto(server.url);
   await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
   assert.equal(await page.inputValue('[data-testid=train-preset]'), 'quick', 'the CPU here starts with the Quick preset');
@@ -456,10 +450,7 @@ function shownAnswer(page) {
 const largestGap = (a, b) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
 
 test('before the worker is ready, drawings are answered by the shipped model in TypeScript, as the worker answers them', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await isolatedPage(browser, { width: 1280, height: 900 });
   // The worker's script is held back until every digit has had its first answer.
   let release;
   const held = new Promise((resolve) => (release = resolve));
@@ -543,10 +534,7 @@ test("where a model of the user's is saved, the page does not answer with the sh
  *  `release()`, so a drawing made before it surely comes before the model (the page is not yet
  *  opened: init scripts go first). */
 async function openWithLateModel() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const { context, page, errors } = await isolatedPage(browser, { width: 1280, height: 900 });
   let release;
   const held = new Promise((resolve) => (release = resolve));
   await context.route((url) => /worker[^/]*\.js$|\.safetensors$/.test(url.pathname), async (route) => {
