@@ -93,15 +93,15 @@ class WorkerKeeper {
       return;
     }
     if (this.link !== link || this.restarting) return; // the user switched backend meanwhile
-    if (this.sections()?.train.isRunning()) await this.app.worker.saveNow().catch(() => undefined);
-    await this.restart(this.choice(), null, undefined, { webgpuModule });
+    await this.switchBackend({ webgpuModule });
     performance.mark('webgpu-ready');
   }
 
-  /** Switching backend: a run in progress is saved first, so the new backend goes on from this very step. */
-  async switchBackend(): Promise<void> {
+  /** Switching backend: a run in progress is saved first, so the new backend goes on from this
+   *  very step. `early`: what the new worker is handed as it starts. */
+  async switchBackend(early: EarlyStart = {}): Promise<void> {
     if (this.sections()?.train.isRunning()) await this.app.worker.saveNow().catch(() => undefined);
-    await this.restart(this.choice(), null);
+    await this.restart(this.choice(), null, undefined, early);
   }
 
   private async restart(backend: BackendChoice, notice: string | null, reason?: string, early: EarlyStart = {}): Promise<void> {

@@ -67,6 +67,13 @@ export async function isolatedPage(browser, viewport = { width: 1280, height: 90
   return { context, page, errors };
 }
 
+/** The wasm files the pages of `context` ask for from now on, by file name, in order. */
+export function wasmRequests(context) {
+  const names = [];
+  context.on('request', (r) => /\.wasm$/.test(r.url()) && names.push(r.url().split('/').pop()));
+  return names;
+}
+
 /** Draws strokes given in the pad's own 280 x 280 coordinates, as mouse drags. */
 export async function draw(page, strokes) {
   const canvas = page.locator('[data-testid=draw-canvas]');

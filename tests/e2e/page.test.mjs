@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { DIGITS, SCREENSHOTS, SEVEN, ZERO, afterPaint, draw, launch, openPage, serveDist, settledResult, isolatedPage } from './browser.mjs';
+import { DIGITS, SCREENSHOTS, SEVEN, ZERO, afterPaint, draw, launch, openPage, serveDist, settledResult, isolatedPage, wasmRequests } from './browser.mjs';
 
 let server;
 let browser;
@@ -309,11 +309,11 @@ test('a first visit fetches the compact weights, then the engine\'s CPU build on
     const events = []; // [what, url] in the order the browser reported them
     context.on('request', (r) => events.push(['asked', r.url()]));
     context.on('requestfinished', (r) => events.push(['done', r.url()]));
+    const wasm = wasmRequests(context);
     const { page, errors } = await openPage(context, server.url);
     await draw(page, SEVEN);
     assert.equal((await settledResult(page)).majority, '7');
     const at = (what, pattern) => events.findIndex(([w, url]) => w === what && pattern.test(url));
-    const wasm = events.filter(([w, url]) => w === 'asked' && /\.wasm$/.test(url)).map(([, url]) => url.split('/').pop());
     assert.equal(wasm.length, 1, `one wasm fetched: ${wasm}`);
     assert.match(wasm[0], /^mixvae_cpu_bg-/, 'the CPU build, without WebGPU');
     const weightsDone = at('done', /mixvae\.compact-[^/]*\.safetensors$/);
@@ -327,7 +327,7 @@ test('a first visit fetches the compact weights, then the engine\'s CPU build on
 });
 
 test('where WebGPU is chosen, the CPU build answers first and the page moves to the WebGPU build, fetched once', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const { context, page, errors } = await isolatedPage(browser);
   await context.addInitScript(() => {
     localStorage.setItem('mixvae.backend', 'webgpu');
     window.badgeStates = [];
@@ -336,11 +336,7 @@ test('where WebGPU is chosen, the CPU build answers first and the page moves to 
       new MutationObserver(() => window.badgeStates.push(`${badge.dataset.backend}: ${badge.textContent}`)).observe(badge, { attributes: true, childList: true });
     });
   });
-  const wasm = [];
-  context.on('request', (r) => /\.wasm$/.test(r.url()) && wasm.push(r.url().split('/').pop()));
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  const wasm = wasmRequests(context);
   await page.goto(server.url);
   await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend === 'webgpu', null, { timeout: 180000 });
   const states = await page.evaluate(() => window.badgeStates);
@@ -381,8 +377,7 @@ test('with a WebGPU adapter the page times training on each backend, trains on t
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-measured-backend.png` });
   // A reload uses the remembered figures: the same badge, the same measurement; where they chose
   // the CPU, only the CPU build is fetched.
-  const wasm = [];
-  context.on('request', (r) => /\.wasm$/.test(r.url()) && wasm.push(r.url().split('/').pop()));
+  const wasm = wasmRequests(context);
   await page.reload();
   await page.waitForFunction((b) => document.querySelector(b)?.dataset.measuredAt, badge, { timeout: 60000 });
   assert.equal(await page.textContent(badge), text);

@@ -1,6 +1,7 @@
 // Which backend the worker runs on, and why. Without WebGPU, or with only a software fallback
-// adapter, the CPU (burn's flex, in wasm): software WebGPU trains far slower than the CPU (the
-// docs/performance.md's speed table: 48 against 5,723 images/s at batch 128 on the machine without a GPU).
+// adapter, the CPU (burn's flex, in wasm): software WebGPU trains far slower than the CPU
+// (docs/performance.md's speed table: 48 against 5,723 images/s at batch 128 on a 2-core AMD
+// EPYC without a GPU).
 // With a real adapter neither is sure to win (every GPU dispatch costs more in a browser than
 // natively, and a small GPU may lose to the CPU at batch 128), so on 'auto' the worker times a few
 // training steps on each, once per adapter, remembers the figures (IndexedDB) and trains on the
