@@ -15,8 +15,18 @@ const BUILDS = [
   { name: 'CPU build', dir: 'pkg-cpu', stem: 'mixvae_cpu' },
 ];
 const BATCH = 128;
-const STEPS = Number(process.env.STEPS ?? 20); // training steps per round
-const ROUNDS = Number(process.env.ROUNDS ?? 7);
+/** A positive whole number from the environment variable `name`, or `fallback`; anything else stops the run. */
+function count(name, fallback) {
+  const text = String(process.env[name] ?? fallback).trim();
+  if (!/^[1-9]\d*$/.test(text)) {
+    console.error(`bench:builds: ${name} must be a positive whole number (got '${text}')`);
+    process.exit(2);
+  }
+  return Number(text);
+}
+
+const STEPS = count('STEPS', 20); // training steps per round
+const ROUNDS = count('ROUNDS', 7);
 const WEIGHTS = readFileSync('www/model/mixvae.compact.safetensors');
 
 /** The build's glue module, started on its wasm, and the wasm's sizes. */
