@@ -14,13 +14,13 @@ pub struct ProjectionError(String);
 
 /// A plane through the codes' mean spanned by their two directions of greatest variance.
 #[derive(Clone, Debug)]
-pub struct LatentMap {
+pub struct PcaPlane {
     mean: Array1<f64>,
     /// `[2, dim]`: the two unit axes, greatest variance first.
     axes: Array2<f64>,
 }
 
-impl LatentMap {
+impl PcaPlane {
     /// Fits the plane to `points` (`[n, dim]` row-major, n >= 2, dim >= 2).
     pub fn fit(points: &[f32], dim: usize) -> Result<Self, ProjectionError> {
         let records = to_array(points, dim)?;
