@@ -15,7 +15,7 @@ use linfa_clustering::GaussianMixtureModel;
 use mixvae::clustering::{MAP_EXAGGERATION, kmeans, on_one_thread, tsne_2d};
 use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::metrics::clustering_accuracy;
-use mixvae::projection::LatentMap;
+use mixvae::projection::PcaPlane;
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256Plus;
@@ -54,7 +54,7 @@ fn random_start(n: usize, seed: u64) -> Vec<f32> {
 /// The codes on their two principal axes, scaled so the first has standard deviation 1e-4
 /// (scikit-learn's PCA start).
 fn pca_start(points: &[f32]) -> Vec<f32> {
-    let map = LatentMap::fit(points, DIM).expect("fits");
+    let map = PcaPlane::fit(points, DIM).expect("fits");
     let projected = map.project(points).expect("projects");
     let n = projected.len() / 2;
     let mean = projected.iter().step_by(2).sum::<f32>() / n as f32;

@@ -71,9 +71,10 @@ else
   status=1
 fi
 
-# The page's TypeScript: no promise left floating (oxlint's type-aware rules, .oxlintrc.json).
+# The page's TypeScript: no promise left floating (oxlint's type-aware rules), no function over
+# 60 lines, no file over 400 (.oxlintrc.json).
 lint() {
-  echo "== lint: no floating promises (npm run lint)"
+  echo "== lint: no floating promises, no long functions or files (npm run lint)"
   npm run --silent lint 2>&1 | tee results/lint.log
   return "${PIPESTATUS[0]}"
 }
@@ -84,8 +85,9 @@ else
   status=1
 fi
 
-# No import cycle between the project's modules, Rust or TypeScript (npm run check:cycles).
-if timed "import cycles" node scripts/check-cycles.mjs; then
+# No import cycle between the project's modules, Rust or TypeScript; no file in src/ or www/ over
+# 400 lines; no Rust function over 60 (npm run check:structure).
+if timed "structure (cycles, lengths)" node scripts/check-structure.mjs; then
   passed=$((passed + 1))
 else
   failed=$((failed + 1))

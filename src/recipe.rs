@@ -1,7 +1,8 @@
 //! What a training run is asked to do: [`TrainingConfig`], every knob of the loop (the CLI's
 //! defaults are the shipped model's recipe), and [`TrainSettings`], the ten numbers and the
-//! augmentation switch the page's Train form offers, checked field by field and turned into a
-//! config.
+//! augmentation switch the page's Train form offers, checked field by field against
+//! [`TRAIN_FIELDS`] and turned into a config. [`train_form`] is the whole form (fields, bounds,
+//! presets) as the page builds it: `www/generated/train-form.json`, written from it by a test.
 
 use burn::config::Config;
 use serde::{Deserialize, Serialize};
@@ -172,8 +173,8 @@ fn one_start() -> usize {
 }
 
 impl TrainSettings {
-    /// The page's defaults (the Train form in index.html starts with these; a test checks it):
-    /// short enough to watch in a browser, and close to 0.90 accuracy.
+    /// The page's defaults, its Quick preset (the Train form starts with these): short enough
+    /// to watch in a browser.
     pub fn page_defaults() -> Self {
         Self {
             components: 10,
@@ -196,7 +197,8 @@ impl TrainSettings {
     }
 
     /// The recipe of the shipped model (the CLI's defaults, [`TrainingConfig`]'s): longer
-    /// pretraining and more digits grouped; the page offers it as its "Full" preset.
+    /// pretraining and more digits grouped, ten t-SNE starts ([`TrainSettings::page_full`] is
+    /// the page's Full preset, grouped from one).
     pub fn shipped() -> Self {
         let full = TrainingConfig::new(ModelConfig::new());
         Self {
@@ -215,31 +217,44 @@ impl TrainSettings {
         }
     }
 
-    /// The page's bounds, field by field (index.html's Train form has the same min and max for
-    /// the whole numbers; this is the check that holds whatever the page sends).
+    /// The Train form's Full preset: the shipped recipe, grouped from one t-SNE start (see
+    /// `grouping_starts`: in the page the starts would hold the worker one after another).
+    pub fn page_full() -> Self {
+        Self { grouping_starts: 1, ..Self::shipped() }
+    }
+
+    /// The value of the form field `name` (one of [`TRAIN_FIELDS`]').
+    fn field(&self, name: &str) -> f64 {
+        match name {
+            "components" => self.components as f64,
+            "latent_dim" => self.latent_dim as f64,
+            "pretrain_epochs" => self.pretrain_epochs as f64,
+            "anchor_epochs" => self.anchor_epochs as f64,
+            "self_training_epochs" => self.self_training_epochs as f64,
+            "epochs" => self.epochs as f64,
+            "batch_size" => self.batch_size as f64,
+            "learning_rate" => self.learning_rate,
+            "init_sample" => self.init_sample as f64,
+            "seed" => self.seed as f64,
+            _ => unreachable!("{name} is not a Train form field"),
+        }
+    }
+
+    /// Every field within its bounds ([`TRAIN_FIELDS`], which the page's form also enforces; this
+    /// is the check that holds whatever the page sends), and 1 to 20 grouping starts.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let whole = [
-            ("Clusters K (components)", self.components as f64, 2.0, 30.0),
-            ("Latent width d (latent_dim)", self.latent_dim as f64, 2.0, 64.0),
-            ("Pretrain epochs (pretrain_epochs)", self.pretrain_epochs as f64, 0.0, 100.0),
-            ("Anchor epochs (anchor_epochs)", self.anchor_epochs as f64, 0.0, 50.0),
-            ("Self-training epochs (self_training_epochs)", self.self_training_epochs as f64, 0.0, 50.0),
-            ("Mixture epochs (epochs)", self.epochs as f64, 0.0, 100.0),
-            ("Batch size (batch_size)", self.batch_size as f64, 8.0, 1024.0),
-            ("Digits grouped (init_sample)", self.init_sample as f64, 100.0, 60000.0),
-            ("Grouping starts (grouping_starts)", self.grouping_starts as f64, 1.0, 20.0),
-            ("Seed (seed)", self.seed as f64, 0.0, 1e6),
-        ];
-        for (field, value, min, max) in whole {
-            if !(min..=max).contains(&value) {
-                return Err(ConfigError(format!("{field} is {value}; it must be from {min} to {max}")));
+        for spec in &TRAIN_FIELDS {
+            let value = self.field(spec.name);
+            let (label, name, min) = (spec.label, spec.name, spec.min);
+            let within = value.is_finite() && value >= min && spec.max.is_none_or(|max| value <= max);
+            if !within {
+                let bound = spec.max.map_or(format!("at least {min}"), |max| format!("from {min} to {max}"));
+                return Err(ConfigError(format!("{label} ({name}) is {value}; it must be {bound}")));
             }
         }
-        // Only positive and finite: a step size too large to train is a run that diverges, which
-        // the NaN protection stops (and its end-to-end test provokes this way).
-        let rate = self.learning_rate;
-        if !(rate > 0.0 && rate.is_finite()) {
-            return Err(ConfigError(format!("Learning rate (learning_rate) is {rate}; it must be positive")));
+        if !(1..=20).contains(&self.grouping_starts) {
+            let starts = self.grouping_starts;
+            return Err(ConfigError(format!("Grouping starts (grouping_starts) is {starts}; it must be from 1 to 20")));
         }
         Ok(())
     }
@@ -266,4 +281,50 @@ impl TrainSettings {
         }
         Ok(config)
     }
+}
+
+/// One number of the Train form: its name in [`TrainSettings`], its label, and its bounds.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub min: f64,
+    /// `None`: no upper bound.
+    pub max: Option<f64>,
+    /// Whole numbers only.
+    pub whole: bool,
+}
+
+const fn whole(name: &'static str, label: &'static str, min: f64, max: f64) -> FieldSpec {
+    FieldSpec { name, label, min, max: Some(max), whole: true }
+}
+
+/// The Train form's numbers in the order it shows them. A step size too large to train is
+/// allowed: the run diverges and the NaN protection stops it (its end-to-end test provokes
+/// this way).
+pub const TRAIN_FIELDS: [FieldSpec; 10] = [
+    whole("components", "Clusters K", 2.0, 30.0),
+    whole("latent_dim", "Latent width d", 2.0, 64.0),
+    whole("pretrain_epochs", "Pretrain epochs", 0.0, 100.0),
+    whole("anchor_epochs", "Anchor epochs", 0.0, 50.0),
+    whole("self_training_epochs", "Self-training epochs", 0.0, 50.0),
+    whole("epochs", "Mixture epochs", 0.0, 100.0),
+    whole("batch_size", "Batch size", 8.0, 1024.0),
+    FieldSpec { name: "learning_rate", label: "Learning rate", min: 1e-6, max: None, whole: false },
+    whole("init_sample", "Digits grouped", 100.0, 60000.0),
+    whole("seed", "Seed", 0.0, 1e6),
+];
+
+/// The Train form as the page builds it: its numbers, and the two presets it offers.
+#[derive(Clone, Debug, Serialize)]
+pub struct TrainForm {
+    pub fields: Vec<FieldSpec>,
+    /// Short enough to watch in a browser; the form starts with it.
+    pub quick: TrainSettings,
+    /// The shipped model's recipe ([`TrainSettings::page_full`]).
+    pub full: TrainSettings,
+}
+
+pub fn train_form() -> TrainForm {
+    TrainForm { fields: TRAIN_FIELDS.to_vec(), quick: TrainSettings::page_defaults(), full: TrainSettings::page_full() }
 }

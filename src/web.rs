@@ -299,10 +299,10 @@ impl Engine {
         ts(&TrainSettings::page_defaults())
     }
 
-    /// The recipe of the shipped model (the Train form's Full preset).
+    /// The Train form's Full preset: the shipped model's recipe, grouped from one start.
     #[wasm_bindgen(js_name = fullPreset)]
     pub fn full_preset() -> Result<Ts<TrainSettings>, JsError> {
-        ts(&TrainSettings::shipped())
+        ts(&TrainSettings::page_full())
     }
 
     /// Where a training step's time goes (benchmarks; a fresh model is trained).

@@ -8,7 +8,6 @@ use burn::tensor::{Device, Tensor};
 use mixvae::bench::{forward_flops_per_image, training_flops_per_image, training_throughput};
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::model::ModelConfig;
-use mixvae::recipe::TrainSettings;
 use mixvae::training::Trainer;
 
 fn digits(n: usize) -> Dataset {
@@ -68,59 +67,4 @@ fn the_flop_count_is_the_dense_layers_of_the_model_as_built() {
     let dense = weights.0 - 2 * config.components * config.latent_dim;
     assert_eq!(forward_flops_per_image(&config), 2.0 * dense as f64);
     assert!((6.0e6..7.0e6).contains(&training_flops_per_image(&config)), "about 6.4 MFLOP a training image");
-}
-
-#[test]
-fn the_train_forms_defaults_are_the_page_defaults() {
-    let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/index.html")).unwrap();
-    let value = |name: &str| -> f64 {
-        let input = html.split(&format!("name=\"{name}\"")).nth(1).unwrap_or_else(|| panic!("no input {name}"));
-        let value = input.split("value=\"").nth(1).and_then(|v| v.split('"').next()).unwrap();
-        value.parse().unwrap()
-    };
-    let d = TrainSettings::page_defaults();
-    let expected = [
-        ("components", d.components as f64),
-        ("latent_dim", d.latent_dim as f64),
-        ("pretrain_epochs", d.pretrain_epochs as f64),
-        ("anchor_epochs", d.anchor_epochs as f64),
-        ("self_training_epochs", d.self_training_epochs as f64),
-        ("epochs", d.epochs as f64),
-        ("batch_size", d.batch_size as f64),
-        ("learning_rate", d.learning_rate),
-        ("init_sample", d.init_sample as f64),
-        ("seed", d.seed as f64),
-    ];
-    for (name, expected) in expected {
-        assert_eq!(value(name), expected, "the Train form's {name}");
-    }
-    let augment = html.split("name=\"augment\"").nth(1).expect("no input augment");
-    let checked = augment.split('>').next().unwrap().contains("checked");
-    assert_eq!(checked, d.augment, "the Train form's augment");
-}
-
-#[test]
-fn the_full_preset_is_the_shipped_recipe() {
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/www/sections/trainForm.ts")).unwrap();
-    let full = source.split("The CLI's defaults").nth(1).expect("the Full preset's comment");
-    let recipe = full.split("recipe: {").nth(1).and_then(|r| r.split('}').next()).expect("the Full preset's recipe");
-    // `name: value` pairs, after the shared `...MODEL`.
-    let fields: std::collections::HashMap<&str, &str> = recipe
-        .split(',')
-        .filter_map(|pair| pair.split_once(':'))
-        .map(|(name, value)| (name.trim(), value.trim()))
-        .collect();
-    let field = |name: &str| fields.get(name).unwrap_or_else(|| panic!("no {name} in the Full preset")).to_string();
-    let s = TrainSettings::shipped();
-    let expected = [
-        ("pretrain_epochs", s.pretrain_epochs.to_string()),
-        ("anchor_epochs", s.anchor_epochs.to_string()),
-        ("self_training_epochs", s.self_training_epochs.to_string()),
-        ("epochs", s.epochs.to_string()),
-        ("init_sample", s.init_sample.to_string()),
-        ("augment", s.augment.to_string()),
-    ];
-    for (name, expected) in expected {
-        assert_eq!(field(name), expected, "the Full preset's {name}");
-    }
 }

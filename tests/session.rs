@@ -6,14 +6,16 @@
 use burn::tensor::Device;
 use mixvae::data::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};
 use mixvae::generation::grid_noise;
-use mixvae::projection::{LatentMap, grid_positions};
-use mixvae::recipe::TrainSettings;
+use mixvae::projection::{PcaPlane, grid_positions};
+use mixvae::recipe::{TrainSettings, train_form};
 use mixvae::session::{RELABEL_SLICE, Session, SessionError};
 
 const WEIGHTS: &[u8] = include_bytes!("../www/model/mixvae.safetensors");
 
 /// burn's random generator is one per process: tests that train take turns.
 static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+mod common;
 
 fn block<T>(future: impl std::future::Future<Output = T>) -> T {
     pollster::block_on(future)
@@ -159,7 +161,7 @@ fn while_training_walks_and_drawings_stay_on_the_map_on_show() {
     let shown = block(session.latent_map()).unwrap();
     block(session.train_chunk(|| true)).unwrap();
     // The model moved on; the map on show is still `shown`, fitted before the step.
-    let plane = LatentMap::fit(&shown.codes, shown.latent_dim).unwrap();
+    let plane = PcaPlane::fit(&shown.codes, shown.latent_dim).unwrap();
     let drawing = drawn(test.image(0), 10);
     let c = block(session.classify(&drawing, 280, 280)).unwrap();
     let expected = plane.project(&c.mean).unwrap();
@@ -387,4 +389,30 @@ fn the_two_step_baselines_map_groups_the_test_digits_by_k_means_and_scores_them(
     block(session.set_test_set(test_set().take(5))).unwrap();
     let error = block(session.baseline_map(WEIGHTS)).unwrap_err().to_string();
     assert!(error.contains("too few"), "{error}");
+}
+
+#[test]
+fn the_page_builds_its_train_form_from_the_core() {
+    let form = serde_json::to_string_pretty(&train_form()).unwrap() + "\n";
+    common::check_generated("www/generated/train-form.json", &form);
+}
+
+#[test]
+fn every_train_form_bound_is_checked_by_the_core() {
+    for field in train_form().fields {
+        let mut settings: serde_json::Value = serde_json::to_value(TrainSettings::page_defaults()).unwrap();
+        let below = field.min - if field.whole { 1.0 } else { field.min / 2.0 };
+        settings[field.name] = below.into();
+        let out: Result<TrainSettings, _> = serde_json::from_value(settings.clone());
+        // A negative whole number does not even parse as a count.
+        if let Ok(out) = out {
+            assert!(out.validate().is_err(), "{} = {below} is refused", field.name);
+        }
+        if let Some(max) = field.max {
+            settings[field.name] = (max + 1.0).into();
+            let out: TrainSettings = serde_json::from_value(settings).unwrap();
+            let message = out.validate().unwrap_err().to_string();
+            assert!(message.starts_with(field.label), "{message}");
+        }
+    }
 }

@@ -18,19 +18,52 @@ export interface DrawSection {
 export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Classification | null) => void): DrawSection {
   const result = byId('cluster-result');
   let prototypes: Float32Array | null = null;
+  const { request, whenAnswered } = drawingRequests(app, pad, result, show);
+  const section: DrawSection = { last: null, refresh: () => request(), whenAnswered };
+
+  pad.onChange = () => request();
+
+  function show(c: Classification | null): void {
+    section.last = c;
+    onResult(c);
+    if (!c) return clearResult();
+    showAnswer(c, app.model.majority);
+    delete result.dataset.answeredBy;
+    if (prototypes) drawDigit(byId<HTMLCanvasElement>('prototype'), prototypes, c.cluster * IMAGE_PIXELS);
+    showTypical(app, c.cluster);
+  }
+
+  async function loadPrototypes(): Promise<void> {
+    try {
+      prototypes = await app.worker.prototypes();
+    } catch (error) {
+      showFailure('Could not decode the cluster centres', error);
+    }
+    request();
+  }
+
+  app.onModelChanged.push((reason) => {
+    if (reason !== 'step') detach(loadPrototypes(), 'Could not decode the cluster centres');
+    else request();
+  });
+  if (!pad.isEmpty) request(); // ink drawn while the model was loading
+  detach(loadPrototypes(), 'Could not decode the cluster centres');
+  return section;
+}
+
+/** Sends the pad's drawing to the worker to classify, one request in flight at a time; strokes
+ *  made meanwhile are sent once it returns. `show` hears each answer (null for an empty pad). */
+function drawingRequests(
+  app: App,
+  pad: DrawPad,
+  result: HTMLElement,
+  show: (c: Classification | null) => void,
+): { request: () => void; whenAnswered: () => Promise<void> } {
   // The worker a request is in flight on: after a restart, the next drawing goes to the new one.
   let inFlightOn: unknown = null;
   let dirty = false;
   let answered: (() => void)[] = [];
-  const section: DrawSection = {
-    last: null,
-    refresh: () => request(),
-    whenAnswered: () => (inFlightOn ? new Promise((resolve) => answered.push(resolve)) : Promise.resolve()),
-  };
 
-  pad.onChange = () => request();
-
-  // One request in flight; strokes made meanwhile are sent once it returns.
   function request(): void {
     if (inFlightOn === app.worker) {
       dirty = true;
@@ -62,32 +95,10 @@ export function setupDrawSection(app: App, pad: DrawPad, onResult: (result: Clas
       });
   }
 
-  function show(c: Classification | null): void {
-    section.last = c;
-    onResult(c);
-    if (!c) return clearResult();
-    showAnswer(c, app.model.majority);
-    delete result.dataset.answeredBy;
-    if (prototypes) drawDigit(byId<HTMLCanvasElement>('prototype'), prototypes, c.cluster * IMAGE_PIXELS);
-    showTypical(app, c.cluster);
-  }
-
-  async function loadPrototypes(): Promise<void> {
-    try {
-      prototypes = await app.worker.prototypes();
-    } catch (error) {
-      showFailure('Could not decode the cluster centres', error);
-    }
-    request();
-  }
-
-  app.onModelChanged.push((reason) => {
-    if (reason !== 'step') detach(loadPrototypes(), 'Could not decode the cluster centres');
-    else request();
-  });
-  if (!pad.isEmpty) request(); // ink drawn while the model was loading
-  detach(loadPrototypes(), 'Could not decode the cluster centres');
-  return section;
+  return {
+    request,
+    whenAnswered: () => (inFlightOn ? new Promise((resolve) => answered.push(resolve)) : Promise.resolve()),
+  };
 }
 
 type Majority = ModelInfo['majority'];

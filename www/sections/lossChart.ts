@@ -6,6 +6,8 @@ import type { ChunkReport } from '../worker/worker';
 
 const TERMS = ['total', 'reconstruction', 'kl_z', 'kl_y', 'anchor'] as const;
 type Term = (typeof TERMS)[number];
+/** Each term's points, [step, mean loss]. */
+type Curves = Partial<Record<Term, number[][]>>;
 
 const TERM_NAMES: Record<Term, string> = {
   total: 'total (−ELBO)',
@@ -37,38 +39,12 @@ export function setupLossChart(): LossChart {
   const chart = echarts.init(element);
   autoResize(chart, element);
   const legend = termLegend();
-  let curves: Partial<Record<Term, number[][]>> = {};
+  let curves: Curves = {};
   let pending: number[] = [];
   let pendingCount = 0;
 
   function draw(): void {
-    chart.setOption({
-      animation: false,
-      grid: { left: 58, right: 16, top: 56, bottom: 36 }, // room for a legend on two lines (phones)
-      legend: { top: 0, textStyle: { fontSize: 11 } },
-      tooltip: { trigger: 'axis' },
-      xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, min: 0 },
-      // The axis name runs along the axis: above it, it met the legend once that wrapped (phones).
-      yAxis: { type: 'log', name: 'loss (nats / digit)', nameLocation: 'middle', nameRotate: 90, nameGap: 42, scale: true },
-      series: TERMS.map((term, i) => ({
-        type: 'line',
-        name: TERM_NAMES[term],
-        data: curves[term] ?? [],
-        showSymbol: false,
-        lineStyle: { width: term === 'total' ? 2 : 1.2 },
-        itemStyle: { color: colour(i) },
-      })),
-    });
-  }
-
-  /** The first and latest point of the total, for tests and for screen readers. */
-  function describe(): void {
-    const total = curves.total ?? [];
-    if (!total.length) return;
-    const [first, last] = [total[0][1], total[total.length - 1][1]];
-    element.dataset.firstLoss = String(first);
-    element.dataset.lastLoss = String(last);
-    element.setAttribute('aria-label', `Loss per step: from ${first.toFixed(1)} to ${last.toFixed(1)}`);
+    chart.setOption(lossOption(curves));
   }
 
   function addPoint(step: number): void {
@@ -77,7 +53,7 @@ export function setupLossChart(): LossChart {
       if (mean > 0) (curves[term] ??= []).push([step, mean]);
       legend.set(term, mean);
     });
-    describe();
+    describeLoss(element, curves.total ?? []);
     pending = [];
     pendingCount = 0;
   }
@@ -104,6 +80,36 @@ export function setupLossChart(): LossChart {
       draw();
     },
   };
+}
+
+/** The chart's axes, legend and one line per term. */
+function lossOption(curves: Curves): echarts.EChartsCoreOption {
+  return {
+    animation: false,
+    grid: { left: 58, right: 16, top: 56, bottom: 36 }, // room for a legend on two lines (phones)
+    legend: { top: 0, textStyle: { fontSize: 11 } },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 24, min: 0 },
+    // The axis name runs along the axis: above it, it met the legend once that wrapped (phones).
+    yAxis: { type: 'log', name: 'loss (nats / digit)', nameLocation: 'middle', nameRotate: 90, nameGap: 42, scale: true },
+    series: TERMS.map((term, i) => ({
+      type: 'line',
+      name: TERM_NAMES[term],
+      data: curves[term] ?? [],
+      showSymbol: false,
+      lineStyle: { width: term === 'total' ? 2 : 1.2 },
+      itemStyle: { color: colour(i) },
+    })),
+  };
+}
+
+/** The first and latest point of the total, on the chart's element for tests and for screen readers. */
+function describeLoss(element: HTMLElement, total: number[][]): void {
+  if (!total.length) return;
+  const [first, last] = [total[0][1], total[total.length - 1][1]];
+  element.dataset.firstLoss = String(first);
+  element.dataset.lastLoss = String(last);
+  element.setAttribute('aria-label', `Loss per step: from ${first.toFixed(1)} to ${last.toFixed(1)}`);
 }
 
 /** The explanation beside the chart: one row per term, its meaning and its live value. */

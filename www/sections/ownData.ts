@@ -135,17 +135,7 @@ export function setupOwnData(app: App, onReplaced: () => void): OwnData {
     }
   }
 
-  input.addEventListener('change', () => detach(use([...(input.files ?? [])]), 'Your files were not used'));
-  panel.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    panel.classList.add('dropping');
-  });
-  panel.addEventListener('dragleave', () => panel.classList.remove('dropping'));
-  panel.addEventListener('drop', (event) => {
-    event.preventDefault();
-    panel.classList.remove('dropping');
-    detach(use([...(event.dataTransfer?.files ?? [])]), 'Your files were not used');
-  });
+  listenForFiles(panel, input, use);
 
   return {
     reset(): void {
@@ -160,4 +150,19 @@ export function setupOwnData(app: App, onReplaced: () => void): OwnData {
       panel.classList.toggle('disabled', !next);
     },
   };
+}
+
+/** Hands `use` the files chosen with the picker or dropped on the panel. */
+function listenForFiles(panel: HTMLElement, input: HTMLInputElement, use: (files: File[]) => Promise<void>): void {
+  input.addEventListener('change', () => detach(use([...(input.files ?? [])]), 'Your files were not used'));
+  panel.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    panel.classList.add('dropping');
+  });
+  panel.addEventListener('dragleave', () => panel.classList.remove('dropping'));
+  panel.addEventListener('drop', (event) => {
+    event.preventDefault();
+    panel.classList.remove('dropping');
+    detach(use([...(event.dataTransfer?.files ?? [])]), 'Your files were not used');
+  });
 }

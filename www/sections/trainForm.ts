@@ -1,30 +1,38 @@
 // The Train form: a preset (quick, or the shipped model's full recipe) with what it takes and
 // what it reaches, the ten numbers and the augmentation switch behind an "advanced" fold, the
-// browser's own checks, and an estimate of the run's length from the speed measured here.
+// browser's own checks, and an estimate of the run's length from the speed measured here. The
+// fields, their bounds and the presets are the core's (src/recipe.rs, `train_form`), written to
+// www/generated/train-form.json by a Rust test that fails when the file differs.
+import spec from '../generated/train-form.json';
 import { byId, seconds } from '../shared/ui';
 import type { TrainSettings } from '../worker/worker';
 
 /** The numbers a preset sets (the seed stays the user's). */
 type Recipe = Omit<TrainSettings, 'seed'>;
+type PresetName = 'quick' | 'full';
 
 interface Preset {
   recipe: Recipe;
+  /** How it appears in the preset menu. */
+  title: string;
   /** What it reaches, measured (docs/experiments.md: "Results" and the page recipe's seeds). */
   reaches: string;
 }
 
-const MODEL = { components: 10, latent_dim: 10, batch_size: 128, learning_rate: 1e-3 };
+/** The preset without its seed. */
+function recipeOf({ seed: _seed, ...recipe }: TrainSettings): Recipe {
+  return recipe;
+}
 
-export const PRESETS: Record<'quick' | 'full', Preset> = {
-  // The core's TrainSettings::page_defaults (a Rust test checks the form starts with them).
+export const PRESETS: Record<PresetName, Preset> = {
   quick: {
-    recipe: { ...MODEL, pretrain_epochs: 10, anchor_epochs: 6, self_training_epochs: 0, epochs: 0, init_sample: 5000, augment: false },
+    recipe: recipeOf(spec.quick),
+    title: 'Quick',
     reaches: 'about 0.85 test accuracy on the CPU (0.82–0.89 over five seeds), 0.88 on a GPU (0.83–0.91 with the page’s GPU kernels, run natively: other random draws)',
   },
-  // The CLI's defaults: the recipe of the shipped model (a Rust test checks it against TrainSettings::shipped),
-  // but grouped from one t-SNE start, not ten (TrainSettings::grouping_starts: the page would wait for them).
   full: {
-    recipe: { ...MODEL, pretrain_epochs: 35, anchor_epochs: 16, self_training_epochs: 32, epochs: 0, init_sample: 20000, augment: true },
+    recipe: recipeOf(spec.full),
+    title: 'Full: the shipped model’s recipe',
     reaches:
       'about 0.96 test accuracy (0.94–0.97 over five seeds from one grouping start; 0.958–0.973 from ten, as the CLI groups; the shipped model scores 0.97)',
   },
@@ -32,9 +40,9 @@ export const PRESETS: Record<'quick' | 'full', Preset> = {
 
 /** Training images per epoch (MNIST's training set). */
 const IMAGES_PER_EPOCH = 60_000;
-/** Until a run here has been timed: the page's CPU worker at batch 128 on the reference machine
- *  (docs/performance.md, "Speed": 5,723 images/s). */
-const REFERENCE_IMAGES_PER_SECOND = 5_723;
+/** Until a run here has been timed: the page's CPU worker training a Quick run on a 2-core
+ *  Intel Xeon server, the Train section in view (docs/experiments.md: 2,099 images/s). */
+const REFERENCE_IMAGES_PER_SECOND = 2_099;
 const SPEED_KEY = 'mixvae.trainImagesPerSecond';
 /** Steps a run must have taken here before its speed replaces the estimate's. */
 const MIN_STEPS_TIMED = 100;
@@ -43,6 +51,30 @@ const FULL_BY_DEFAULT_SECONDS = 10 * 60;
 /** WebGPU's training speed timed by the worker when it chose its backend (a few steps at batch
  *  128): the estimates' basis until a run here has been timed. */
 let backendImagesPerSecond: number | null = null;
+
+/** The form's fields, as the core describes them, filled with the Quick preset; the menu's
+ *  preset titles with their epochs. */
+function buildFields(presetSelect: HTMLSelectElement): void {
+  const fields = byId('train-fields');
+  for (const field of spec.fields) {
+    const input = Object.assign(document.createElement('input'), { name: field.name, type: 'number', required: true });
+    input.min = String(field.min);
+    if (field.max !== null) input.max = String(field.max);
+    input.step = field.whole ? '1' : 'any';
+    input.value = String(spec.quick[field.name as keyof TrainSettings]);
+    const label = document.createElement('label');
+    label.append(`${field.label} `, input);
+    fields.append(label);
+  }
+  const augment = Object.assign(document.createElement('input'), { name: 'augment', type: 'checkbox', checked: spec.quick.augment });
+  const switchLabel = Object.assign(document.createElement('label'), { className: 'switch' });
+  switchLabel.append(augment, ' Distort the digits (augmentation)');
+  fields.append(switchLabel);
+  for (const [name, preset] of Object.entries(PRESETS)) {
+    const option = presetSelect.querySelector(`option[value=${name}]`);
+    if (option) option.textContent = `${preset.title} (${stagesOf(preset.recipe)} epochs)`;
+  }
+}
 
 export interface TrainForm {
   read(): TrainSettings;
@@ -62,24 +94,13 @@ export interface TrainForm {
 export function setupTrainForm(): TrainForm {
   const form = byId<HTMLFormElement>('train-form');
   const presetSelect = byId<HTMLSelectElement>('train-preset');
+  buildFields(presetSelect);
   const inputs = [...form.querySelectorAll('input')];
   const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
 
   function read(): TrainSettings {
-    const value = (name: string) => Number(field(name).value);
-    return {
-      components: value('components'),
-      latent_dim: value('latent_dim'),
-      pretrain_epochs: value('pretrain_epochs'),
-      anchor_epochs: value('anchor_epochs'),
-      self_training_epochs: value('self_training_epochs'),
-      epochs: value('epochs'),
-      batch_size: value('batch_size'),
-      learning_rate: value('learning_rate'),
-      init_sample: value('init_sample'),
-      seed: value('seed'),
-      augment: field('augment').checked,
-    };
+    const numbers = Object.fromEntries(spec.fields.map(({ name }) => [name, Number(field(name).value)]));
+    return { ...spec.quick, ...numbers, augment: field('augment').checked } as TrainSettings;
   }
 
   function fill(settings: Partial<TrainSettings>): void {
@@ -91,16 +112,8 @@ export function setupTrainForm(): TrainForm {
     describe();
   }
 
-  /** The preset the numbers match, or 'custom'. */
-  function matchingPreset(): string {
-    const now = read();
-    const matches = ([, preset]: [string, Preset]) =>
-      Object.entries(preset.recipe).every(([k, v]) => now[k as keyof TrainSettings] === v);
-    return Object.entries(PRESETS).find(matches)?.[0] ?? 'custom';
-  }
-
   function describe(): void {
-    presetSelect.value = matchingPreset();
+    presetSelect.value = matchingPreset(read());
     const preset = PRESETS[presetSelect.value as keyof typeof PRESETS] as Preset | undefined;
     byId('train-estimate').textContent = `${estimate(read())}${preset ? `; reaches ${preset.reaches}` : ''}.`;
   }
@@ -118,14 +131,7 @@ export function setupTrainForm(): TrainForm {
   return {
     read,
     fill,
-    invalid(): string | null {
-      const input = inputs.find((i) => !i.checkValidity());
-      if (!input) return null;
-      input.closest('details')?.setAttribute('open', ''); // the browser can only point at a visible field
-      form.reportValidity();
-      const label = input.closest('label')?.firstChild?.textContent?.trim() ?? input.name;
-      return `${label}: ${input.validationMessage}`;
-    },
+    invalid: () => firstInvalid(form, inputs),
     setEnabled(enabled: boolean): void {
       for (const input of inputs) input.disabled = !enabled;
       presetSelect.disabled = !enabled;
@@ -140,15 +146,41 @@ export function setupTrainForm(): TrainForm {
       if (!(imagesPerSecond > 0)) return;
       backendImagesPerSecond = imagesPerSecond;
       const fullSeconds = (epochsOf(PRESETS.full.recipe) * IMAGES_PER_EPOCH) / imagesPerSecond;
-      if (matchingPreset() === 'quick' && fullSeconds <= FULL_BY_DEFAULT_SECONDS) fill(PRESETS.full.recipe);
+      if (matchingPreset(read()) === 'quick' && fullSeconds <= FULL_BY_DEFAULT_SECONDS) fill(PRESETS.full.recipe);
       else describe();
     },
   };
 }
 
-/** Training epochs in all, the stages after pretraining counted only when there is pretraining. */
+/** The preset the numbers `now` match, or 'custom'. */
+function matchingPreset(now: TrainSettings): string {
+  const matches = ([, preset]: [string, Preset]) =>
+    Object.entries(preset.recipe).every(([k, v]) => now[k as keyof TrainSettings] === v);
+  return Object.entries(PRESETS).find(matches)?.[0] ?? 'custom';
+}
+
+/** The first of `inputs` the browser finds invalid, as "label: the browser's message", shown
+ *  and marked by the browser; null when all are valid. */
+function firstInvalid(form: HTMLFormElement, inputs: HTMLInputElement[]): string | null {
+  const input = inputs.find((i) => !i.checkValidity());
+  if (!input) return null;
+  input.closest('details')?.setAttribute('open', ''); // the browser can only point at a visible field
+  form.reportValidity();
+  const label = input.closest('label')?.firstChild?.textContent?.trim() ?? input.name;
+  return `${label}: ${input.validationMessage}`;
+}
+
+/** Training epochs in all, the stages after pretraining counted only when there is pretraining
+ *  (`TrainingConfig::total_epochs`: without pretraining the mixture is not placed from the
+ *  codes, and no stage is anchored). */
 function epochsOf(s: Recipe): number {
   return s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0) + s.epochs;
+}
+
+/** "10 + 6" or "35 + 16 + 32": the epochs of each stage a recipe runs. */
+function stagesOf(s: Recipe): string {
+  const stages = [s.pretrain_epochs, s.anchor_epochs, s.self_training_epochs ?? 0, s.epochs];
+  return stages.filter((epochs) => epochs > 0).join(' + ');
 }
 
 /** "About 2 min 50 s of training here" for `s`, from the speed last measured in this browser. */
@@ -163,6 +195,6 @@ function estimate(s: TrainSettings): string {
       ? 'at the speed of the last run here'
       : backendImagesPerSecond
         ? 'at the speed this GPU was timed at when the page started'
-        : 'at the reference CPU’s speed (2 cores of an AMD EPYC server; a run here puts this browser’s in its place)';
+        : 'at the reference CPU’s speed (2 cores of an Intel Xeon server; a run here puts this browser’s in its place)';
   return `${epochs} epoch${epochs === 1 ? '' : 's'}: about ${seconds(time)} of training ${basis}`;
 }

@@ -160,6 +160,44 @@ async function buildFor(backend: 'webgpu' | 'cpu', measuredAdapter: string | und
   return speeds && speedChoice(speeds).backend === 'cpu' ? 'cpu' : 'webgpu';
 }
 
+/** Starts `engine` on `first`'s backend: on the CPU for a quick start, on the faster backend where
+ *  `measure`, and on the CPU where WebGPU fails to start. Returns the backend it runs on. */
+async function createEngine(
+  Engine: EngineClass,
+  weights: Uint8Array,
+  first: BackendDecision,
+  measure: boolean,
+  quick: boolean,
+): Promise<BackendDecision> {
+  let decision = first;
+  try {
+    if (quick) {
+      engine = await Engine.create('cpu', weights, shippedSummary);
+      decision = { backend: 'cpu', reason: QUICK_START_REASON, badge: 'CPU · WebGPU loading…', adapter: decision.adapter, upgrade: true };
+    }
+    else if (measure && decision.adapter) {
+      ({ engine, decision } = await engineByMeasurement(Engine, decision.adapter, weights));
+      if (decision.backend === 'webgpu') decision = { ...decision, reason: withNote(decision.reason, first.note) };
+    }
+    else engine = await Engine.create(decision.backend, weights, shippedSummary);
+  } catch (error) {
+    if (decision.backend !== 'webgpu' && !measure) throw error;
+    decision = { backend: 'cpu', reason: `WebGPU failed to start (${(error as Error).message}); using the CPU` };
+    engine = await Engine.create('cpu', weights, shippedSummary);
+  }
+  return decision;
+}
+
+/** Loads the saved model into the engine, or says why it could not (the shipped model stays). */
+async function restoreOrExplain(saved: Promise<SavedModel | null>): Promise<{ restored: Restored | null; restoreError: string | null }> {
+  try {
+    return { restored: await restoreSaved(await saved), restoreError: null };
+  } catch (error) {
+    const restoreError = `the model saved in this browser could not be loaded (${(error as Error).message}); the shipped model is in use`;
+    return { restored: null, restoreError };
+  }
+}
+
 const api = {
   /** Starts the backend and loads the saved model (or, without one, the shipped model). `base` is
    *  the page's data folder URL; `onFault` hears of faults the page must recover from. With
@@ -193,43 +231,22 @@ const api = {
       (early.weights ? Promise.resolve(early.weights) : shippedWeights()).then((bytes) => (stamp(timings, 'weights'), bytes)),
       chooseBackend(choice).then((decision) => (stamp(timings, 'adapter'), decision)),
     ]);
-    let decision = firstDecision;
-    const measure = choice === 'auto' && decision.adapter !== undefined && (!decision.fallback || measureFallback);
-    const build = await buildFor(decision.backend, measure ? decision.adapter : undefined);
+    const measure = choice === 'auto' && firstDecision.adapter !== undefined && (!firstDecision.fallback || measureFallback);
+    const build = await buildFor(firstDecision.backend, measure ? firstDecision.adapter : undefined);
     // Where WebGPU is wanted, a quick start answers on the CPU build first (a fifth of the size)
     // and compiles the WebGPU build once the engine runs (`webgpuBuild`).
     const quick = early.quickStart === true && build === 'webgpu';
     const Engine = quick ? await loadEngine('cpu') : await loadEngine(build, early.webgpuModule);
     stamp(timings, 'wasm');
-    try {
-      if (quick) {
-        engine = await Engine.create('cpu', weights, shippedSummary);
-        decision = { backend: 'cpu', reason: QUICK_START_REASON, badge: 'CPU · WebGPU loading…', adapter: decision.adapter, upgrade: true };
-      }
-      else if (measure && decision.adapter) {
-        ({ engine, decision } = await engineByMeasurement(Engine, decision.adapter, weights));
-        if (decision.backend === 'webgpu') decision = { ...decision, reason: withNote(decision.reason, firstDecision.note) };
-      }
-      else engine = await Engine.create(decision.backend, weights, shippedSummary);
-    } catch (error) {
-      if (decision.backend !== 'webgpu' && !measure) throw error;
-      decision = { backend: 'cpu', reason: `WebGPU failed to start (${(error as Error).message}); using the CPU` };
-      engine = await Engine.create('cpu', weights, shippedSummary);
-    }
+    const decision = await createEngine(Engine, weights, firstDecision, measure, quick);
     stamp(timings, 'engine');
-    let restored: Restored | null = null;
-    let restoreError: string | null = null;
-    try {
-      restored = await restoreSaved(await saved);
-    } catch (error) {
-      restoreError = `the model saved in this browser could not be loaded (${(error as Error).message}); the shipped model is in use`;
-    }
+    const { restored, restoreError } = await restoreOrExplain(saved);
     stamp(timings, 'restored');
     if (quick) {
       webgpuCompiling = compileBuild('webgpu');
       webgpuCompiling.catch(() => undefined); // reported by `webgpuBuild`
     }
-    return { decision, model: engine.info(), restored, restoreError, timings };
+    return { decision, model: engine!.info(), restored, restoreError, timings };
   },
 
   /** The WebGPU build, compiled, after a quick start: the page starts a worker on it. */

@@ -1,13 +1,13 @@
-//! The command line: its commands, each run by the module that holds it (`cli` the model's
-//! own: train, eval, export, baseline; `bench`; `study`).
+//! The command line: its commands, each run by its own module (`train_command`, ...).
 
 use clap::{Parser, Subcommand};
 
-use crate::bench::{BenchArgs, bench_command};
-use crate::cli::{
-    BaselineArgs, EvalArgs, ExportArgs, TrainArgs, baseline_command, eval_command, export_command, train_command,
-};
-use crate::study::{StudyArgs, study_command};
+use crate::baseline_command::{BaselineArgs, baseline_command};
+use crate::bench_command::{BenchArgs, bench_command};
+use crate::eval_command::{EvalArgs, eval_command};
+use crate::export_command::{ExportArgs, export_command};
+use crate::study_command::{StudyArgs, study_command};
+use crate::train_command::{TrainArgs, train_command};
 
 #[derive(Parser)]
 #[command(name = "mixvae", version, about = "A clustering VAE that sorts MNIST digits without labels")]

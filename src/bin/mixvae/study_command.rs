@@ -11,8 +11,9 @@ use serde_json::json;
 use mixvae::recipe::TrainSettings;
 use mixvae::study::{SeedRun, SeedSummary, run_seed};
 
+use crate::args::{DataArgs, OutputArgs, load_data, open_device};
 use crate::backend::BackendArgs;
-use crate::cli::{DataArgs, keep_model, load_data, open_device};
+use crate::model_file::keep_model;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Recipe {
@@ -37,6 +38,8 @@ pub struct StudyArgs {
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
     backend: BackendArgs,
     /// Which recipe to train.
     #[arg(long, value_enum, default_value_t = Recipe::Page)]
@@ -58,7 +61,7 @@ pub fn study_command(args: StudyArgs) -> Result<(), String> {
     for &seed in &args.seeds {
         let config = TrainSettings { seed, ..settings.clone() }.to_config().map_err(|e| e.to_string())?;
         let progress =
-            if args.data.json { ProgressBar::hidden() } else { ProgressBar::new(config.total_epochs() as u64) };
+            if args.output.json { ProgressBar::hidden() } else { ProgressBar::new(config.total_epochs() as u64) };
         progress.set_message(format!("seed {seed}"));
         let training = serde_json::to_value(&config).map_err(|e| e.to_string())?;
         let model_config = config.model.clone();
@@ -74,7 +77,7 @@ pub fn study_command(args: StudyArgs) -> Result<(), String> {
         runs.push(run);
     }
     let summary = SeedSummary::of(&runs).ok_or("no seeds given")?;
-    if args.data.json {
+    if args.output.json {
         let value = json!({ "recipe": format!("{:?}", args.recipe).to_lowercase(), "settings": settings, "backend": format!("{:?}", args.backend.backend).to_lowercase(),
             "train_size": train.len(), "runs": runs, "summary": summary });
         println!("{value}");

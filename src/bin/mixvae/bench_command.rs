@@ -19,8 +19,8 @@ use mixvae::recipe::TrainSettings;
 use mixvae::session::Session;
 use mixvae::training::{READBACK_WINDOW, StepProfile};
 
+use crate::args::{SHIPPED_MODEL, load_mnist_from};
 use crate::backend::{Backend, BackendArgs, cpu_name};
-use crate::cli::{SHIPPED_MODEL, load_mnist_from};
 
 #[derive(Args)]
 pub struct BenchArgs {
