@@ -143,11 +143,12 @@ if [ "$wasm_status" -ne 0 ]; then
   if [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
 fi
 
-# End-to-end: the built page in Debian's Chromium (playwright-core), as a user uses it.
+# End-to-end: the built page in Debian's Chromium (playwright-core), as a user uses it; and the
+# page's TypeScript that copies the core (tests/ts/) against what the core computes.
 e2e() {
-  echo "== end-to-end tests in Chromium (node --test tests/e2e/)"
+  echo "== end-to-end tests in Chromium, TypeScript against the core (node --test tests/e2e/ tests/ts/)"
   node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination=results/e2e.tap tests/e2e/
+    --test-reporter=tap --test-reporter-destination=results/e2e.tap tests/e2e/ tests/ts/
 }
 if [ "$page_built" -eq 1 ]; then
   e2e_status=0

