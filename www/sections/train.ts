@@ -193,6 +193,13 @@ class TrainPanel implements TrainSection {
     modelChanged(this.app, await this.app.worker.info(), 'loaded');
   }
 
+  /** Waits for the training loop to end with its last save, saying so meanwhile: forgetting the
+   *  saved model before that save lands would leave the save to re-create it. */
+  private async lastSave(): Promise<void> {
+    this.run.status.textContent = 'Saving the run before going back…';
+    await this.controller.loopEnd();
+  }
+
   /** Back to the shipped model: a run under way is paused first, and its loop's last save is
    *  awaited, so that forgetting the saved model comes after it (not before, to be re-created). */
   private async backToShipped(): Promise<void> {
@@ -201,7 +208,7 @@ class TrainPanel implements TrainSection {
     this.controller.move('stopping', ticket);
     try {
       if (wasTraining) await this.app.worker.pause();
-      await this.controller.loopEnd();
+      await this.lastSave();
       await this.app.worker.trainStop();
       const model = await this.app.worker.loadShipped();
       if (!this.controller.move('idle', ticket)) return;
