@@ -5,8 +5,7 @@ import { launch, serveDist } from '../tests/e2e/browser.mjs';
 import { firstCluster } from './bench.mjs';
 
 const visits = Number(process.env.VISITS ?? 5);
-// DRAW_AFTER=model-ready draws only once the model is ready (how this was measured before the pad
-// took ink from first paint).
+// DRAW_AFTER=model-ready draws only once the model is ready (the pad takes ink from first paint).
 const drawAfter = process.env.DRAW_AFTER ?? 'pad-ready';
 // DRAW_WITH=mouse: Playwright's mouse only (its latency included); by default both are measured.
 const drawWith = process.env.DRAW_WITH ? [process.env.DRAW_WITH] : ['events', 'mouse'];

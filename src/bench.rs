@@ -45,9 +45,8 @@ pub struct Throughput {
 
 /// The setup every throughput and profile measurement trains: the shipped architecture and the
 /// mixture stage's full loss (the ELBO with the mixture prior), with no pretraining. Without
-/// augmentation: the figures measure the model's steps, comparable with PyTorch's and with those
-/// measured before augmentation existed (its cost is the host's: about 5 ms per batch of 128 on
-/// the 2-core reference machine, 10.5 against 8.2 s per pretraining epoch).
+/// augmentation: the figures measure the model's steps, comparable with PyTorch's (augmentation's
+/// cost is the host's, about 5 ms per batch of 128 on the 2-core reference machine).
 pub fn bench_config(model: ModelConfig, batch_size: usize) -> TrainingConfig {
     TrainingConfig::new(model)
         .with_augment(None)

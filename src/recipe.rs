@@ -36,9 +36,8 @@ pub struct TrainingConfig {
     /// cluster for it (of its undistorted image), made afresh before every epoch: self-training
     /// on the model's pseudo-labels, which are better than the groups the anchors started from.
     /// Adam restarts as the stage begins, since its targets change (as it does when the mixture
-    /// is placed). Measured from where five runs' anchor stage ended, 16 epochs gained 0.9 to
-    /// 1.2 points each, and 16 more another 0.03 to 1.9 (the worst run gained most;
-    /// docs/experiments.md, "Towards 0.97").
+    /// is placed). From where the anchor stage ends, these epochs raise the test accuracy, the
+    /// worst runs most (docs/experiments.md, "Towards 0.97").
     #[config(default = 32)]
     pub self_training_epochs: usize,
     /// Weight of the anchor stage's cross-entropy term.
@@ -71,10 +70,9 @@ pub struct TrainingConfig {
     #[config(default = 20000)]
     pub init_sample: usize,
     /// t-SNE starts of that grouping ([`PriorInit::TsneKMeans`]); of several, the grouping most
-    /// like the others is kept (`clustering::tsne_grouping`). t-SNE's random start decided the
-    /// worst of five runs: its first start's groups matched the digits 0.895 of the time, the
-    /// medoid of ten 0.928 (docs/experiments.md, "Towards 0.97"). Each start costs a t-SNE of `init_sample`
-    /// codes (about 40 s for 20,000 here, two at a time on two cores).
+    /// like the others is kept (`clustering::tsne_grouping`): one start's random layout can merge
+    /// two digits, and that decides a run (docs/experiments.md, "Towards 0.97"). Each start costs
+    /// a t-SNE of `init_sample` codes.
     #[config(default = 10)]
     pub grouping_starts: usize,
     /// Training digits distorted at random in every stage (augmentation); `None`: the digits as
@@ -180,8 +178,8 @@ impl TrainSettings {
             components: 10,
             latent_dim: 10,
             pretrain_epochs: 10,
-            // Anchors all the way, as the shipped recipe: measured over five seeds, 0.851 against
-            // 0.845 with 3 anchor + 3 mixture epochs (docs/experiments.md, "Towards 0.97").
+            // Anchors all the way, as the shipped recipe: over five seeds as good as 3 anchor + 3
+            // mixture epochs (docs/experiments.md, "Towards 0.97").
             anchor_epochs: 6,
             // Not measured in so short a run; each epoch also encodes the 60,000 digits.
             self_training_epochs: 0,

@@ -145,8 +145,8 @@ impl Engine {
         Ok(pack_classification(&self.session()?.classify(&ink, width, height).await.map_err(error)?))
     }
 
-    /// The same result as `classify`, as JSON text: how results crossed before they crossed as
-    /// typed arrays, kept so that `npm run bench:boundary` compares both in one build.
+    /// The same result as `classify`, as JSON text: the crossing `npm run bench:boundary`
+    /// compares with the typed arrays' in one build.
     #[wasm_bindgen(js_name = classifyAsJson)]
     pub async fn classify_as_json(&self, ink: Vec<u8>, width: u32, height: u32) -> Result<String, JsError> {
         serde_json::to_string(&self.session()?.classify(&ink, width, height).await.map_err(error)?).map_err(error)

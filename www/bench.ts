@@ -20,7 +20,7 @@ export interface BrowserBench {
   encodeMs: Latency;
   /** The latent map of the 10,000 test digits, once its codes are cached: mostly the crossing. */
   mapMs: Latency;
-  /** With `?training=0`: the same two calls with their results as JSON (the old way), timed
+  /** With `?training=0`: the same two calls with their results as JSON (the JSON crossing typed arrays replaced), timed
    *  alternately with the typed-array calls above. */
   encodeJsonMs?: Latency;
   mapJsonMs?: Latency;

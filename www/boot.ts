@@ -91,8 +91,7 @@ const handOver = early.handOver.then((handed) => ({ ...handed, quickStart: true 
 const booted = startWorker(choice, (fault) => faultHandler(fault), handOver).then((first) => answerDrawings(first, pad));
 booted.catch(() => undefined); // main.ts reports it
 // The rest of the page loads once the worker has answered the drawing made meanwhile, if any:
-// parsing ECharts meanwhile would take the cores the wasm compiles on (two here), and the worker
-// was ready later.
+// parsing ECharts meanwhile would take the cores the wasm compiles on and hold the worker back.
 detach(
   booted
     .then((b) => b.draw.whenAnswered())

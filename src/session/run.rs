@@ -13,10 +13,10 @@ use crate::training::{EpochReport, StepReport, Trainer};
 #[cfg(target_arch = "wasm32")]
 use tsify::Tsify;
 
-/// Training digits self-training relabels per chunk: one encoding batch, about 0.1 s in the
-/// page's CPU worker, as long as a chunk of training steps (the worker's CHUNK_MS, 120 ms). All
-/// 60,000 at once held drawings back about 6 s there; 5,000 a chunk still kept a drawing waiting
-/// 2 s, since answering it takes several calls, each queued behind a chunk. See
+/// Training digits self-training relabels per chunk: one encoding batch, which takes the page's
+/// CPU worker about as long as a chunk of training steps (the worker's CHUNK_MS), so a drawing,
+/// whose answer takes several calls each queued behind a chunk, still waits only a moment.
+/// Relabelling all 60,000 in one call would hold the worker for seconds. See
 /// [`Trainer::relabel_in_slices`].
 pub const RELABEL_SLICE: usize = 1_000;
 

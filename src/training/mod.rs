@@ -39,8 +39,8 @@ pub use reports::{EpochReport, Stage, StepReport, TermValues, TrainError};
 
 /// Steps whose loss terms are read back in one transfer on a GPU. A read-back waits for the
 /// device to finish everything queued, so reading after every step leaves a GPU idle while the
-/// host reads and queues the next step; a window of steps keeps it busy (on an H200 at batch
-/// 1024: 108,972 images/s reading every step, 141,778 every 8; docs/performance.md, "On a GPU"). On the CPU
+/// host reads and queues the next step; a window of steps keeps it busy (on a GPU, 30% more
+/// images per second than reading every step: docs/performance.md, "On a GPU"). On the CPU
 /// backend (flex) a read costs nothing, and the window is 1 step, which keeps `on_step`'s stops
 /// exact (the page's training chunks). The terms still reach `on_step` one by one, and a
 /// non-finite one still restores the weights (and Adam's state) from the start of the epoch.

@@ -16,8 +16,9 @@ import { UmapLayouts, type LayoutName } from './mapLayouts';
 import { setupMapReplay, type Frame, type MapReplay } from './mapReplay';
 
 const WALK_SIDE = 12;
-/** During training the PCA map is recomputed this often (encoding the test digits costs the
- *  training loop a few percent at this pace). */
+/** During training the PCA map is recomputed this often. Encoding the test digits for it takes
+ *  the worker from training: with the map in view a Quick run trains about 12% slower on the
+ *  CPU (docs/page.md). */
 const LIVE_REFRESH_MS = 4000;
 
 export interface MapSection {

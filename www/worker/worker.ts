@@ -326,7 +326,8 @@ const api = {
   trainBegin: (settings: TrainSettings) => serial((e) => e.trainBegin(settings)),
 
   // Benchmarks (bench.html): a fresh model is trained, the model in use stays.
-  /** The drawing's result and the map as JSON, parsed here: the old way, for npm run bench:boundary. */
+  /** The drawing's result and the map as JSON, parsed here: the crossing npm run bench:boundary
+   *  compares with the typed arrays'. */
   classifyAsJson: async (ink: Uint8Array, width: number, height: number) =>
     JSON.parse(await serial((e) => e.classifyAsJson(ink, width, height))) as unknown,
   latentMapAsJson: async () => JSON.parse(await serial((e) => e.latentMapAsJson())) as unknown,
