@@ -27,7 +27,7 @@ fn pretrained_codes(train: &Dataset, augment: Option<Distortion>, seed: u64, epo
     let config = TrainingConfig::new(ModelConfig::new())
         .with_pretrain_epochs(epochs)
         .with_anchor_epochs(0)
-        .with_epochs(0)
+        .with_mixture_epochs(0)
         .with_prior_init(PriorInit::Random)
         .with_augment(augment)
         .with_seed(seed);

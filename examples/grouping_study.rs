@@ -53,7 +53,7 @@ fn pretrained_codes(train: &Dataset, seed: u64, epochs: usize, cache: &PathBuf) 
         .with_pretrain_epochs(epochs)
         .with_anchor_epochs(0)
         .with_self_training_epochs(0)
-        .with_epochs(0)
+        .with_mixture_epochs(0)
         .with_prior_init(PriorInit::Random)
         .with_seed(seed);
     let config = if augmented() { config } else { config.with_augment(None) };

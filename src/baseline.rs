@@ -18,7 +18,7 @@ pub fn baseline_config(model: ModelConfig, epochs: usize, seed: u64) -> Training
     TrainingConfig::new(model)
         .with_pretrain_epochs(epochs)
         .with_pretrain_objective(Objective::Vae)
-        .with_epochs(0)
+        .with_mixture_epochs(0)
         .with_prior_init(PriorInit::Random)
         .with_augment(None)
         .with_seed(seed)

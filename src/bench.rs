@@ -53,7 +53,7 @@ pub fn bench_config(model: ModelConfig, batch_size: usize) -> TrainingConfig {
         .with_pretrain_epochs(0)
         .with_anchor_epochs(0)
         .with_prior_init(PriorInit::Random)
-        .with_epochs(1000)
+        .with_mixture_epochs(1000)
         .with_batch_size(batch_size)
 }
 

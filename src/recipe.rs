@@ -43,9 +43,10 @@ pub struct TrainingConfig {
     /// Weight of the anchor stage's cross-entropy term.
     #[config(default = 10.0)]
     pub anchor_weight: f32,
-    /// Epochs of the clustering VAE's own loss (none in the shipped recipe: see `anchor_epochs`).
+    /// Epochs of the mixture stage: the clustering VAE's own loss, its posterior deciding each
+    /// digit's component (none in the shipped recipe: see `anchor_epochs`).
     #[config(default = 0)]
-    pub epochs: usize,
+    pub mixture_epochs: usize,
     #[config(default = 128)]
     pub batch_size: usize,
     /// Adam's step size at the start of each stage.
@@ -121,7 +122,7 @@ impl TrainingConfig {
     }
 
     pub fn total_epochs(&self) -> usize {
-        self.pretrain_epochs + self.anchored_epochs() + self.epochs
+        self.pretrain_epochs + self.anchored_epochs() + self.mixture_epochs
     }
 }
 
@@ -149,7 +150,9 @@ pub struct TrainSettings {
     /// without.
     #[serde(default)]
     pub self_training_epochs: usize,
-    pub epochs: usize,
+    /// Mixture-stage epochs; read from a run saved as `epochs` too.
+    #[serde(alias = "epochs")]
+    pub mixture_epochs: usize,
     pub batch_size: usize,
     pub learning_rate: f64,
     /// Training digits whose codes are grouped to initialise the mixture.
@@ -183,7 +186,7 @@ impl TrainSettings {
             anchor_epochs: 6,
             // Not measured in so short a run; each epoch also encodes the 60,000 digits.
             self_training_epochs: 0,
-            epochs: 0,
+            mixture_epochs: 0,
             batch_size: 128,
             learning_rate: 1e-3,
             init_sample: 5000,
@@ -205,7 +208,7 @@ impl TrainSettings {
             pretrain_epochs: full.pretrain_epochs,
             anchor_epochs: full.anchor_epochs,
             self_training_epochs: full.self_training_epochs,
-            epochs: full.epochs,
+            mixture_epochs: full.mixture_epochs,
             batch_size: full.batch_size,
             learning_rate: full.learning_rate,
             init_sample: full.init_sample,
@@ -229,7 +232,7 @@ impl TrainSettings {
             "pretrain_epochs" => self.pretrain_epochs as f64,
             "anchor_epochs" => self.anchor_epochs as f64,
             "self_training_epochs" => self.self_training_epochs as f64,
-            "epochs" => self.epochs as f64,
+            "mixture_epochs" => self.mixture_epochs as f64,
             "batch_size" => self.batch_size as f64,
             "learning_rate" => self.learning_rate,
             "init_sample" => self.init_sample as f64,
@@ -265,7 +268,7 @@ impl TrainSettings {
             .with_pretrain_objective(Objective::Autoencoder)
             .with_anchor_epochs(self.anchor_epochs)
             .with_self_training_epochs(self.self_training_epochs)
-            .with_epochs(self.epochs)
+            .with_mixture_epochs(self.mixture_epochs)
             .with_batch_size(self.batch_size)
             .with_learning_rate(self.learning_rate)
             .with_prior_init(if self.pretrain_epochs > 0 { PriorInit::TsneKMeans } else { PriorInit::Random })
@@ -306,7 +309,7 @@ pub const TRAIN_FIELDS: [FieldSpec; 10] = [
     whole("pretrain_epochs", "Pretrain epochs", 0.0, 100.0),
     whole("anchor_epochs", "Anchor epochs", 0.0, 50.0),
     whole("self_training_epochs", "Self-training epochs", 0.0, 50.0),
-    whole("epochs", "Mixture epochs", 0.0, 100.0),
+    whole("mixture_epochs", "Mixture epochs", 0.0, 100.0),
     whole("batch_size", "Batch size", 8.0, 1024.0),
     FieldSpec { name: "learning_rate", label: "Learning rate", min: 1e-6, max: None, whole: false },
     whole("init_sample", "Digits grouped", 100.0, 60000.0),

@@ -64,7 +64,7 @@ fn train_runs_end_to_end_on_a_few_digits_and_writes_a_loadable_model() {
         "1",
         "--self-training-epochs",
         "1",
-        "--epochs",
+        "--mixture-epochs",
         "1",
         "--init-sample",
         "300",

@@ -33,7 +33,7 @@ fn small_run() -> TrainSettings {
         pretrain_epochs: 1,
         anchor_epochs: 1,
         self_training_epochs: 1,
-        epochs: 1,
+        mixture_epochs: 1,
         batch_size: 100,
         learning_rate: 1e-3,
         init_sample: 300,
@@ -231,7 +231,7 @@ fn self_training_relabels_the_training_digits_a_slice_per_chunk() {
     let mut session = shipped();
     let (train, _) = load_mnist(&default_mnist_dir()).unwrap();
     session.set_train_set(train.take(2 * RELABEL_SLICE + 100)).unwrap(); // three slices
-    let settings = TrainSettings { epochs: 0, augment: false, ..small_run() };
+    let settings = TrainSettings { mixture_epochs: 0, augment: false, ..small_run() };
     session.train_begin(&settings).unwrap();
     let mut chunks = Vec::new();
     while session.is_training() {
@@ -338,7 +338,7 @@ fn out_of_range_settings_are_refused_naming_the_field() {
     let cases: [(&str, fn(&mut TrainSettings)); 8] = [
         ("Clusters K", |s| s.components = 5000),
         ("Self-training epochs", |s| s.self_training_epochs = 51),
-        ("Mixture epochs", |s| s.epochs = 1000),
+        ("Mixture epochs", |s| s.mixture_epochs = 1000),
         ("Batch size", |s| s.batch_size = 4),
         ("Learning rate", |s| s.learning_rate = f64::NAN),
         ("Digits grouped", |s| s.init_sample = 10),

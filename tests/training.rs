@@ -27,7 +27,7 @@ fn config(pretrain_epochs: usize, epochs: usize, prior_init: PriorInit, seed: u6
         .with_pretrain_epochs(pretrain_epochs)
         .with_anchor_epochs(0)
         .with_self_training_epochs(0)
-        .with_epochs(epochs)
+        .with_mixture_epochs(epochs)
         .with_batch_size(50)
         .with_prior_init(prior_init)
         .with_seed(seed)

@@ -84,7 +84,7 @@ async fn bad_inputs_are_errors_not_panics() {
         pretrain_epochs: 1,
         anchor_epochs: 0,
         self_training_epochs: 0,
-        epochs: 0,
+        mixture_epochs: 0,
         batch_size: 32,
         learning_rate: 1e-3,
         init_sample: 100,

@@ -41,7 +41,7 @@ fn autoencoder_run() -> TrainingConfig {
         .with_pretrain_epochs(1)
         .with_pretrain_objective(Objective::Autoencoder)
         .with_anchor_epochs(0)
-        .with_epochs(0)
+        .with_mixture_epochs(0)
         .with_prior_init(PriorInit::Random)
         .with_batch_size(64)
         .with_seed(7)

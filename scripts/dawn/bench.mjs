@@ -123,7 +123,7 @@ async function countsPerStep(batch, shortSteps, longSteps) {
 /** The CPU's and WebGPU's loss terms over the first `steps` steps of one run resumed from the
  *  shipped weights (pretraining's autoencoder loss: no sampled noise), at batch 32. */
 async function agreement(steps) {
-  const settings = { ...Engine.quickPreset(), pretrain_epochs: 1, anchor_epochs: 0, self_training_epochs: 0, epochs: 0, batch_size: 32 };
+  const settings = { ...Engine.quickPreset(), pretrain_epochs: 1, anchor_epochs: 0, self_training_epochs: 0, mixture_epochs: 0, batch_size: 32 };
   const progress = { settings, epochs_done: 0, steps_done: 0, total_epochs: 1 };
   const losses = {};
   for (const [name, engine] of Object.entries({ cpu, webgpu: gpu })) {

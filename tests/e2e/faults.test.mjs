@@ -185,7 +185,7 @@ test('your own IDX files: a bad one is refused; unlabelled images are mapped wit
   await page.screenshot({ path: `${SCREENSHOTS}/e2e-own-data.png` });
 
   // Training runs on them (300 images: 2 steps per epoch at batch 128).
-  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, epochs: 0 });
+  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, mixture_epochs: 0 });
   await page.click('[data-testid=train-button]');
   await page.waitForFunction(() => /^Done/.test(document.querySelector('#train-status').textContent), null, { timeout: 60000 });
   assert.match(await page.textContent('#train-status'), /Done: 2 steps/);
@@ -240,7 +240,7 @@ test('the Train form refuses an empty, out-of-range or fractional value before a
   const { page, errors } = await openPage(browser, server.url);
   const status = () => page.textContent('#train-status');
   for (const [name, value, label, good] of [
-    ['epochs', '', /^Not started: Mixture epochs: /, '3'],
+    ['mixture_epochs', '', /^Not started: Mixture epochs: /, '3'],
     ['components', '5000', /^Not started: Clusters K: /, '10'],
     ['batch_size', '2.5', /^Not started: Batch size: /, '128'],
   ]) {
@@ -260,7 +260,7 @@ test('the Train form refuses an empty, out-of-range or fractional value before a
 
 test('a reload during training brings the model back and training resumes where it was saved', async () => {
   const { page, errors } = await openPage(browser, server.url);
-  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, epochs: 0 });
+  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, mixture_epochs: 0 });
   await page.click('[data-testid=train-button]');
   // The first epoch ends (and is saved), then the page is reloaded mid-run.
   await page.waitForFunction(() => document.querySelectorAll('#epoch-table tbody tr').length >= 1, null, { timeout: 180000 });
@@ -307,7 +307,7 @@ test('a reload during training brings the model back and training resumes where 
 
 test('switching backend mid-run carries the run over at the step it had reached', async () => {
   const { page, errors } = await openPage(browser, server.url);
-  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, epochs: 0 });
+  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, mixture_epochs: 0 });
   await page.click('[data-testid=train-button]');
   const stepOf = (text) => Number(text.match(/step (\d+) of/)?.[1] ?? -1);
   await page.waitForFunction(() => Number(document.querySelector('#train-status').textContent.match(/step (\d+) of/)?.[1] ?? 0) >= 30, null, { timeout: 60000 });
@@ -358,7 +358,7 @@ test('a damaged saved model is reported and the shipped model is used', async ()
 test('a NaN loss stops training, keeps the last good weights and says so', async () => {
   const { page, errors } = await openPage(browser, server.url);
   // Adam moves every weight by about the step size: 1e30 overflows within a few steps.
-  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, epochs: 0, learning_rate: '1e30' });
+  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, mixture_epochs: 0, learning_rate: '1e30' });
   await page.click('[data-testid=train-button]');
   const message = await bannerText(page);
   assert.match(message, /Training stopped: loss became .*(NaN|inf)/i);
@@ -431,7 +431,7 @@ test('an adapter without timestamp-query: the page trains on WebGPU all the same
   await draw(page, SEVEN);
   const answer = await settledResult(page);
   assert.ok(answer.cluster >= 0, 'the drawing is answered');
-  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, epochs: 0, batch_size: 16 });
+  await fillTraining(page, { pretrain_epochs: 1, anchor_epochs: 0, mixture_epochs: 0, batch_size: 16 });
   await page.click('[data-testid=train-button]');
   await page.waitForFunction(() => Number(document.querySelector('#train-status').textContent.match(/step (\d+) of/)?.[1] ?? 0) >= 8, null, { timeout: 120000 });
   await page.click('[data-testid=pause-button]');
@@ -469,7 +469,7 @@ test('back to the shipped model mid-run: the run ends first, and a reload finds 
     await route.fulfill({ response, body: `(${holdWorkerLoop})(globalThis);\n${await response.text()}` });
   });
   await page.goto(server.url);
-  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, epochs: 0 });
+  await fillTraining(page, { pretrain_epochs: 2, anchor_epochs: 0, mixture_epochs: 0 });
   await page.click('[data-testid=train-button]');
   await page.waitForFunction(
     () => document.querySelector('#train').dataset.state === 'training' && document.querySelector('[data-testid=loss-chart]').dataset.lastLoss,

@@ -168,7 +168,7 @@ test('the two-step baseline shows its map and its scores beside the model\'s, wh
 test('training shows the clusters forming: the map and the grid follow it, and its frames replay', async () => {
   const { page, errors } = await openPage(browser, server.url);
   await page.click('#train-form summary');
-  for (const [name, value] of Object.entries({ pretrain_epochs: 2, anchor_epochs: 0, epochs: 0, seed: 7 })) {
+  for (const [name, value] of Object.entries({ pretrain_epochs: 2, anchor_epochs: 0, mixture_epochs: 0, seed: 7 })) {
     await page.fill(`input[name=${name}]`, String(value));
   }
   await draw(page, SEVEN);
@@ -215,7 +215,7 @@ test('training from scratch moves the progress bar and the loss falls', async ()
   assert.equal(await page.inputValue('input[name=pretrain_epochs]'), '35', 'the full recipe fills the numbers');
   assert.match(await page.textContent('[data-testid=train-estimate]'), /^83 epochs: .*the shipped model/);
   await page.click('#train-form summary'); // the nine numbers behind the fold
-  for (const [name, value] of Object.entries({ pretrain_epochs: 1, anchor_epochs: 0, epochs: 0 })) {
+  for (const [name, value] of Object.entries({ pretrain_epochs: 1, anchor_epochs: 0, mixture_epochs: 0 })) {
     await page.fill(`input[name=${name}]`, String(value));
   }
   assert.equal(await page.inputValue('[data-testid=train-preset]'), 'custom');

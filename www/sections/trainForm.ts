@@ -174,12 +174,12 @@ function firstInvalid(form: HTMLFormElement, inputs: HTMLInputElement[]): string
  *  (`TrainingConfig::total_epochs`: without pretraining the mixture is not placed from the
  *  codes, and no stage is anchored). */
 function epochsOf(s: Recipe): number {
-  return s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0) + s.epochs;
+  return s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0) + s.mixture_epochs;
 }
 
 /** "10 + 6" or "35 + 16 + 32": the epochs of each stage a recipe runs. */
 function stagesOf(s: Recipe): string {
-  const stages = [s.pretrain_epochs, s.anchor_epochs, s.self_training_epochs ?? 0, s.epochs];
+  const stages = [s.pretrain_epochs, s.anchor_epochs, s.self_training_epochs ?? 0, s.mixture_epochs];
   return stages.filter((epochs) => epochs > 0).join(' + ');
 }
 

@@ -46,9 +46,9 @@ pub struct TrainArgs {
     /// t-SNE starts of that grouping; of several, the grouping most like the others is kept.
     #[arg(long, default_value_t = defaults().grouping_starts)]
     grouping_starts: usize,
-    /// Epochs of the clustering VAE's loss.
-    #[arg(long, default_value_t = defaults().epochs)]
-    epochs: usize,
+    /// Epochs of the mixture stage: the clustering VAE's own loss (--epochs is the same).
+    #[arg(long, alias = "epochs", default_value_t = defaults().mixture_epochs)]
+    mixture_epochs: usize,
     #[arg(long, default_value_t = defaults().batch_size)]
     batch_size: usize,
     #[arg(long, default_value_t = defaults().learning_rate)]
@@ -104,7 +104,7 @@ impl TrainArgs {
             .with_anchor_weight(self.anchor_weight)
             .with_init_sample(self.init_sample)
             .with_grouping_starts(self.grouping_starts)
-            .with_epochs(self.epochs)
+            .with_mixture_epochs(self.mixture_epochs)
             .with_batch_size(self.batch_size)
             .with_learning_rate(self.learning_rate)
             .with_lr_decay(self.lr_decay)
