@@ -173,7 +173,7 @@ function firstInvalid(form: HTMLFormElement, inputs: HTMLInputElement[]): string
 /** Training epochs in all, the stages after pretraining counted only when there is pretraining
  *  (`TrainingConfig::total_epochs`: without pretraining the mixture is not placed from the
  *  codes, and no stage is anchored). */
-function epochsOf(s: Recipe): number {
+export function epochsOf(s: Recipe): number {
   return s.pretrain_epochs + (s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0) + s.mixture_epochs;
 }
 

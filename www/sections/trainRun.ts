@@ -3,6 +3,7 @@
 import { byId, downloaded, percent, seconds } from '../shared/ui';
 import type { ChunkReport, TrainSettings } from '../worker/worker';
 import { setupLossChart } from './lossChart';
+import { epochsOf } from './trainForm';
 
 export type EpochSummary = NonNullable<ChunkReport['epoch']>;
 
@@ -86,6 +87,5 @@ function addEpochRow({ report, scores }: EpochSummary): void {
 }
 
 function totalSteps(s: TrainSettings, stepsPerEpoch: number): number {
-  const anchor = s.pretrain_epochs > 0 ? s.anchor_epochs + (s.self_training_epochs ?? 0) : 0;
-  return (s.pretrain_epochs + anchor + s.epochs) * stepsPerEpoch;
+  return epochsOf(s) * stepsPerEpoch;
 }

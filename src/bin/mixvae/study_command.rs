@@ -109,4 +109,7 @@ fn print_table(recipe: Recipe, runs: &[SeedRun], summary: &SeedSummary) {
         summary.mean_nmi,
         summary.mean_train_seconds
     );
+    let curve: Vec<String> =
+        summary.mean_accuracy_by_epoch.iter().enumerate().map(|(e, a)| format!("{}: {a:.4}", e + 1)).collect();
+    println!("mean test accuracy after each epoch: {}", curve.join(", "));
 }
