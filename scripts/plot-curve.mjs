@@ -10,13 +10,16 @@ if (!out?.endsWith('.svg') || reports.length === 0) {
   process.exit(2);
 }
 
+/** How the page and the README call `mixvae study`'s recipes. */
+const RECIPE_NAMES = { page: 'Quick preset', shipped: 'shipped recipe (Full)' };
+
 /** One line: [millions of images seen, mean accuracy] after each epoch, named by its recipe. */
 function line(path) {
   const report = JSON.parse(readFileSync(path, 'utf8'));
   const perEpoch = report.summary?.mean_accuracy_by_epoch;
   if (!Array.isArray(perEpoch) || perEpoch.length === 0) throw new Error(`${path}: no mean_accuracy_by_epoch (a mixvae study --json report)`);
   const seeds = report.runs.length;
-  const name = `${report.recipe} (${report.backend}, ${seeds} seed${seeds === 1 ? '' : 's'}): ${report.summary.mean_accuracy.toFixed(3)}`;
+  const name = `${RECIPE_NAMES[report.recipe] ?? report.recipe} (${report.backend}, ${seeds} seed${seeds === 1 ? '' : 's'}): ${report.summary.mean_accuracy.toFixed(3)}`;
   const data = perEpoch.map((accuracy, epoch) => [((epoch + 1) * report.train_size) / 1e6, accuracy]);
   return { name, type: 'line', showSymbol: false, data };
 }
@@ -33,4 +36,5 @@ chart.setOption({
   series: reports.map(line),
 });
 writeFileSync(out, chart.renderToSVGString());
+chart.dispose(); // its renderer's timers would keep Node running
 console.log(`wrote ${out}`);

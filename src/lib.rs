@@ -11,6 +11,7 @@
 //! - [`recipe`]: what a run is asked to do: the loop's config and the page's ten numbers
 //! - [`training`]: the async training loop shared by every backend
 //! - [`clustering`]: k-means on latent codes (prior initialisation, two-step baseline)
+//! - [`merging`]: the Quick preset's grouping: the map over-clustered, merged along the codes' graph
 //! - [`inference`]: whole-dataset encoding and scoring, with asynchronous read-backs
 //! - [`metrics`]: accuracy (Hungarian), NMI, ARI, silhouette
 //! - [`projection`]: the 2-D latent map (PCA) and the way back to codes
@@ -32,6 +33,7 @@ pub mod drawing;
 pub mod generation;
 pub mod inference;
 pub mod loss;
+pub mod merging;
 pub mod metrics;
 pub mod model;
 pub mod projection;

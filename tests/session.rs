@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use mixvae::data::{Dataset, IMAGE_PIXELS, IMAGE_SIDE, default_mnist_dir, load_mnist};
 use mixvae::generation::grid_noise;
 use mixvae::projection::{PcaPlane, grid_positions};
-use mixvae::recipe::{TrainSettings, train_form};
+use mixvae::recipe::{PriorInit, TrainSettings, train_form};
 use mixvae::session::{RELABEL_SLICE, Session, SessionError};
 
 const WEIGHTS: &[u8] = include_bytes!("../www/model/mixvae.safetensors");
@@ -38,6 +38,7 @@ fn small_run() -> TrainSettings {
         learning_rate: 1e-3,
         init_sample: 300,
         grouping_starts: 2,
+        grouping: PriorInit::TsneMerged,
         seed: 5,
         augment: true,
     }

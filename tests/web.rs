@@ -12,7 +12,7 @@ use mixvae::data::IMAGE_PIXELS;
 use mixvae::inference::read_f32;
 use mixvae::loss::Objective;
 use mixvae::model::ModelConfig;
-use mixvae::recipe::TrainSettings;
+use mixvae::recipe::{PriorInit, TrainSettings};
 use mixvae::session::Session;
 use mixvae::store::{from_safetensors_bytes, to_safetensors_bytes};
 use mixvae::web::{Engine, run_static_constructors};
@@ -89,6 +89,7 @@ async fn bad_inputs_are_errors_not_panics() {
         learning_rate: 1e-3,
         init_sample: 100,
         grouping_starts: 1,
+        grouping: PriorInit::TsneKMeans,
         seed: 1,
         augment: false,
     };

@@ -10,6 +10,7 @@ use crate::clustering::{cluster_variances, group_means, kmeans, knn_vote, on_one
 use crate::data::Dataset;
 use crate::inference::{encode_dataset, encode_range};
 use crate::loss::Objective;
+use crate::merging::tsne_merged_grouping;
 use crate::recipe::PriorInit;
 
 impl Trainer {
@@ -27,6 +28,7 @@ impl Trainer {
             PriorInit::Random => return Ok(()),
             PriorInit::KMeans => on_one_thread(|| kmeans(sample, d, k, 5, seed).assignments),
             PriorInit::TsneKMeans => tsne_grouping(sample, d, k, self.config.grouping_starts, seed),
+            PriorInit::TsneMerged => tsne_merged_grouping(sample, d, k, self.config.grouping_starts, seed),
         };
         if self.config.anchored_epochs() > 0 {
             self.anchors = Some(knn_vote(sample, &assignments, &all.means, d, 10, k));

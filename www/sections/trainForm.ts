@@ -38,6 +38,9 @@ export const PRESETS: Record<PresetName, Preset> = {
   },
 };
 
+/** What the form shows of a preset: its numbers but the seed, and the augmentation switch. */
+const SHOWN = [...spec.fields.map(({ name }) => name).filter((name) => name !== 'seed'), 'augment'] as (keyof Recipe)[];
+
 /** Training images per epoch (MNIST's training set). */
 const IMAGES_PER_EPOCH = 60_000;
 /** Until a run here has been timed: the page's CPU worker training a Quick run on a 2-core
@@ -98,9 +101,13 @@ export function setupTrainForm(): TrainForm {
   const inputs = [...form.querySelectorAll('input')];
   const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
 
+  /** The form's values; what it does not show (how the codes are grouped) is the preset's whose
+   *  numbers they are, else the Quick preset's. */
   function read(): TrainSettings {
     const numbers = Object.fromEntries(spec.fields.map(({ name }) => [name, Number(field(name).value)]));
-    return { ...spec.quick, ...numbers, augment: field('augment').checked } as TrainSettings;
+    const shown = { ...numbers, augment: field('augment').checked } as Partial<TrainSettings>;
+    const preset = PRESETS[matchingPreset(shown) as PresetName] as Preset | undefined;
+    return { ...spec.quick, ...preset?.recipe, ...shown } as TrainSettings;
   }
 
   function fill(settings: Partial<TrainSettings>): void {
@@ -153,9 +160,8 @@ export function setupTrainForm(): TrainForm {
 }
 
 /** The preset the numbers `now` match, or 'custom'. */
-function matchingPreset(now: TrainSettings): string {
-  const matches = ([, preset]: [string, Preset]) =>
-    Object.entries(preset.recipe).every(([k, v]) => now[k as keyof TrainSettings] === v);
+function matchingPreset(now: Partial<TrainSettings>): string {
+  const matches = ([, preset]: [string, Preset]) => SHOWN.every((k) => now[k] === preset.recipe[k]);
   return Object.entries(PRESETS).find(matches)?.[0] ?? 'custom';
 }
 

@@ -82,6 +82,7 @@ enum PriorInitArg {
     Random,
     KMeans,
     TsneKMeans,
+    TsneMerged,
 }
 
 impl From<PriorInitArg> for PriorInit {
@@ -90,6 +91,7 @@ impl From<PriorInitArg> for PriorInit {
             PriorInitArg::Random => PriorInit::Random,
             PriorInitArg::KMeans => PriorInit::KMeans,
             PriorInitArg::TsneKMeans => PriorInit::TsneKMeans,
+            PriorInitArg::TsneMerged => PriorInit::TsneMerged,
         }
     }
 }
