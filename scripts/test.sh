@@ -31,11 +31,12 @@ if ! timed "install" bash scripts/ensure-tools.sh test; then
   exit 1
 fi
 
-# Native Rust tests: unit, integration (tests/*.rs) and doc tests. Release build, so they share
+# Native Rust tests: unit, integration (tests/*.rs) and doc tests, every test binary run even
+# after one fails (--no-fail-fast), so each failure is counted. Release build, so they share
 # the compiled burn with the CLI and run the training tests at full speed.
 native() {
   echo "== native Rust tests (cargo test --release)"
-  cargo test --release 2>&1 | tee results/native-tests.log
+  cargo test --release --no-fail-fast 2>&1 | tee results/native-tests.log
   return "${PIPESTATUS[0]}"
 }
 count_native() { # count_native LOG STATUS: adds a cargo test log's results to the totals

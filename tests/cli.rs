@@ -3,6 +3,8 @@
 
 use std::process::Command;
 
+use mixvae::recipe::TrainSettings;
+
 /// Runs the binary from a folder outside the crate: the data and the shipped model are found
 /// all the same.
 fn mixvae(args: &[&str]) -> std::process::Output {
@@ -122,5 +124,17 @@ fn study_trains_each_seed_and_summarises_mean_worst_and_spread() {
     assert_eq!(summary["worst_accuracy"].as_f64().unwrap(), accuracy[0].min(accuracy[1]));
     assert!((summary["mean_accuracy"].as_f64().unwrap() - (accuracy[0] + accuracy[1]) / 2.0).abs() < 1e-12);
     assert!((summary["spread"].as_f64().unwrap() - (accuracy[0] - accuracy[1]).abs()).abs() < 1e-12);
-    assert_eq!(value["settings"]["pretrain_epochs"], 10, "the page recipe: {value}");
+    let page = TrainSettings::page_defaults();
+    assert_eq!(value["settings"]["pretrain_epochs"], page.pretrain_epochs, "the page recipe: {value}");
+    // The curve: each run's accuracy after every epoch, and their mean.
+    let epochs = page.to_config().unwrap().total_epochs();
+    let numbers =
+        |v: &serde_json::Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|a| a.as_f64().unwrap()).collect() };
+    let (first, second) = (numbers(&runs[0]["accuracy_by_epoch"]), numbers(&runs[1]["accuracy_by_epoch"]));
+    let mean = numbers(&summary["mean_accuracy_by_epoch"]);
+    assert_eq!((mean.len(), first.len()), (epochs, epochs), "{summary}");
+    for (e, m) in mean.iter().enumerate() {
+        assert!((m - (first[e] + second[e]) / 2.0).abs() < 1e-12, "epoch {e}: {m}, {} and {}", first[e], second[e]);
+    }
+    assert_eq!(first.last(), Some(&accuracy[0]), "the last epoch's accuracy is the run's");
 }

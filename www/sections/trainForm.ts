@@ -113,14 +113,7 @@ export function setupTrainForm(): TrainForm {
   const inputs = [...form.querySelectorAll('input')];
   const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
 
-  /** The form's values; what it does not show (how the codes are grouped) is the preset's whose
-   *  numbers they are, else the Quick preset's. */
-  function read(): TrainSettings {
-    const numbers = Object.fromEntries(spec.fields.map(({ name }) => [name, Number(field(name).value)]));
-    const shown = { ...numbers, augment: field('augment').checked } as Partial<TrainSettings>;
-    const preset = PRESETS[matchingPreset(shown) as PresetName] as Preset | undefined;
-    return { ...spec.quick, ...preset?.recipe, ...shown } as TrainSettings;
-  }
+  const read = () => readSettings(field);
 
   function fill(settings: Partial<TrainSettings>): void {
     for (const [name, value] of Object.entries(settings)) {
@@ -169,6 +162,15 @@ export function setupTrainForm(): TrainForm {
       else describe();
     },
   };
+}
+
+/** The form's values (`field` finds an input by name); what it does not show (how the codes are
+ *  grouped) is the preset's whose numbers they are, else the Quick preset's. */
+function readSettings(field: (name: string) => HTMLInputElement): TrainSettings {
+  const numbers = Object.fromEntries(spec.fields.map(({ name }) => [name, Number(field(name).value)]));
+  const shown = { ...numbers, augment: field('augment').checked } as Partial<TrainSettings>;
+  const preset = PRESETS[matchingPreset(shown) as PresetName] as Preset | undefined;
+  return { ...spec.quick, ...preset?.recipe, ...shown } as TrainSettings;
 }
 
 /** The preset the numbers `now` match, or 'custom'. */
