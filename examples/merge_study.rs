@@ -17,10 +17,10 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use burn::tensor::Device;
-use mixvae::clustering::{MAP_EXAGGERATION, kmeans, medoid, tsne_2d};
+use mixvae::clustering::{MAP_EXAGGERATION, kmeans, medoid, on_one_thread, tsne_2d, tsne_grouping};
 use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
 use mixvae::inference::encode_dataset;
-use mixvae::merging::{merge_groups, neighbour_graph};
+use mixvae::merging::{merge_groups, neighbour_graph, tsne_merged_grouping};
 use mixvae::metrics::clustering_accuracy;
 use mixvae::model::ModelConfig;
 use mixvae::recipe::{PriorInit, TrainingConfig};
@@ -93,5 +93,14 @@ fn main() {
         let (worst, best) = (scores.iter().copied().fold(1.0, f64::min), scores.iter().copied().fold(0.0, f64::max));
         line += &format!("  pool of {}: {worst:.4}-{best:.4}, medoid {:.4}", pool.len(), scores[medoid(&pool)]);
         println!("{line}");
+        // On one thread, as in the page's worker: the recipe's grouping against the merged one.
+        let timed = |grouping: &(dyn Fn() -> Vec<usize> + Sync)| {
+            let start = std::time::Instant::now();
+            on_one_thread(|| grouping());
+            start.elapsed().as_secs_f64()
+        };
+        let recipe_s = timed(&|| tsne_grouping(&codes, dim, K, 1, seed));
+        let merged_s = timed(&|| tsne_merged_grouping(&codes, dim, K, 1, seed));
+        println!("      on one thread: the recipe's grouping {recipe_s:.1} s, the merged one {merged_s:.1} s");
     }
 }
