@@ -9,6 +9,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 use web_time::Instant;
 
+use crate::baseline::score_two_step;
 use crate::data::Dataset;
 use crate::inference::{ReadbackError, evaluate};
 use crate::metrics::{Scores, clustering_accuracy};
@@ -92,15 +93,35 @@ fn mean_by_epoch(runs: &[SeedRun]) -> Vec<f64> {
     (0..epochs).map(|e| runs.iter().map(|r| r.accuracy_by_epoch[e]).sum::<f64>() / n).collect()
 }
 
+/// Where a seed's run stands after an epoch, as [`run_seed`] reports it.
+pub struct EpochDone {
+    pub done: usize,
+    pub total: usize,
+    /// Test accuracy after this epoch.
+    pub accuracy: f64,
+    /// How well the groups the mixture was placed from match the digits, once placed.
+    pub initial_groups_accuracy: Option<f64>,
+}
+
+/// How a run's clusters are read off its model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClusterReading {
+    /// The mixture's likeliest component for each digit (the clustering VAE).
+    Mixture,
+    /// k-means on the latent means (the two-step baseline, [`crate::baseline`]).
+    KMeansOnCodes,
+}
+
 /// Trains `config` from scratch on `train` and scores it on `test` (which must have labels)
-/// after every epoch (untimed). `on_epoch` hears of each epoch done (epochs done, total), for
-/// progress.
+/// after every epoch (untimed), its clusters read as `clusters` says. `on_epoch` hears of each
+/// epoch done, for progress.
 pub async fn run_seed(
     config: TrainingConfig,
+    clusters: ClusterReading,
     train: &Dataset,
     test: &Dataset,
     device: &Device,
-    mut on_epoch: impl FnMut(usize, usize),
+    mut on_epoch: impl FnMut(&EpochDone),
 ) -> Result<(SeedRun, ClusterVae), StudyError> {
     let seed = config.seed;
     let mut trainer = Trainer::new(config, train.len(), device)?;
@@ -117,17 +138,33 @@ pub async fn run_seed(
             let labels: Vec<usize> = labels.iter().map(|&l| l as usize).collect();
             initial_groups_accuracy = Some(clustering_accuracy(groups, &labels[..groups.len()]));
         }
-        let after = evaluate(&trainer.model(), test, device).await?.ok_or(StudyError::NoLabels)?;
-        accuracy_by_epoch.push(after.accuracy);
+        let after = score(&trainer.model(), clusters, test, device, seed).await?;
+        let accuracy = after.accuracy;
+        accuracy_by_epoch.push(accuracy);
         scores = Some(after);
-        on_epoch(trainer.epochs_done(), total);
+        on_epoch(&EpochDone { done: trainer.epochs_done(), total, accuracy, initial_groups_accuracy });
     }
     let model = trainer.model();
     let scores = match scores {
         Some(scores) => scores,
-        None => evaluate(&model, test, device).await?.ok_or(StudyError::NoLabels)?,
+        None => score(&model, clusters, test, device, seed).await?,
     };
     Ok((SeedRun { seed, scores, initial_groups_accuracy, train_seconds, accuracy_by_epoch }, model))
+}
+
+/// The test digits' scores of `model`'s clusters, read as `clusters` says.
+async fn score(
+    model: &ClusterVae,
+    clusters: ClusterReading,
+    test: &Dataset,
+    device: &Device,
+    seed: u64,
+) -> Result<Scores, StudyError> {
+    let scores = match clusters {
+        ClusterReading::Mixture => evaluate(model, test, device).await?,
+        ClusterReading::KMeansOnCodes => score_two_step(model, test, device, seed).await?,
+    };
+    scores.ok_or(StudyError::NoLabels)
 }
 
 #[cfg(test)]

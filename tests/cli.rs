@@ -138,3 +138,24 @@ fn study_trains_each_seed_and_summarises_mean_worst_and_spread() {
     }
     assert_eq!(first.last(), Some(&accuracy[0]), "the last epoch's accuracy is the run's");
 }
+
+#[test]
+fn a_study_of_the_baseline_scores_k_means_on_the_codes_after_every_epoch() {
+    let output = mixvae(&["study", "--recipe", "baseline", "--seeds", "2", "--train-size", "500", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!((value["recipe"].as_str(), value["settings"].is_null()), (Some("baseline"), true), "{value}");
+    let run = &value["runs"][0];
+    let curve: Vec<f64> = run["accuracy_by_epoch"].as_array().unwrap().iter().map(|a| a.as_f64().unwrap()).collect();
+    assert_eq!(
+        curve.len(),
+        TrainSettings::shipped().pretrain_epochs,
+        "the plain VAE trains as long as the recipe pretrains"
+    );
+    assert_eq!(curve.last(), run["scores"]["accuracy"].as_f64().as_ref(), "{run}");
+    // k-means on the codes of a plain VAE that saw 500 digits, scored anew after each epoch: in
+    // the end above what one label for all (11%) or a random split (about 12%) gives.
+    assert!(*curve.last().unwrap() > 0.15, "{curve:?}");
+    assert!(curve.windows(2).any(|w| w[0] != w[1]), "each epoch scored anew: {curve:?}");
+    assert!(run["initial_groups_accuracy"].is_null(), "no grouping places a mixture: {run}");
+}

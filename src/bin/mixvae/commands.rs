@@ -30,8 +30,9 @@ enum Command {
     /// step's profile, encode and generate latency, time to 0.90 accuracy (JSON; `npm run bench`
     /// runs it beside the browser's, `npm run bench:gpu` on wgpu).
     Bench(BenchArgs),
-    /// A recipe (the page's or the shipped one) from several seeds: each run's scores and
-    /// training time, then mean, worst and spread (--json for one object).
+    /// A recipe (the page's Quick, the shipped Full, or the two-step baseline) from several
+    /// seeds: each run's scores and training time, then mean, worst and spread (--json for one
+    /// object).
     Study(StudyArgs),
 }
 
