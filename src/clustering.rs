@@ -149,7 +149,7 @@ pub fn on_one_thread<T: Send>(work: impl FnOnce() -> T + Send) -> T {
 
 /// `work(0)`, …, `work(n - 1)`, each [`on_one_thread`]: natively on threads of their own, as
 /// many at once as there are cores; in the browser (no threads) one after another.
-pub(crate) fn each_on_one_thread<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+pub fn each_on_one_thread<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
