@@ -8,35 +8,16 @@
 //! the commonest digit among a code's 11 nearest (itself included) is its own (labels are used
 //! here only, to score).
 
-use std::ops::ControlFlow;
+mod common;
 
-use burn::tensor::Device;
+use common::pretrained_codes;
 use mixvae::augment::Distortion;
 use mixvae::clustering::{MAP_EXAGGERATION, kmeans, knn_vote, tsne_2d};
-use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
-use mixvae::inference::encode_dataset;
+use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::metrics::clustering_accuracy;
 use mixvae::model::ModelConfig;
-use mixvae::recipe::{PriorInit, TrainingConfig};
-use mixvae::training::Trainer;
 
 const GROUPED: usize = 20_000;
-
-fn pretrained_codes(train: &Dataset, augment: Option<Distortion>, seed: u64, epochs: usize) -> Vec<f32> {
-    let device = Device::flex();
-    let config = TrainingConfig::new(ModelConfig::new())
-        .with_pretrain_epochs(epochs)
-        .with_anchor_epochs(0)
-        .with_mixture_epochs(0)
-        .with_prior_init(PriorInit::Random)
-        .with_augment(augment)
-        .with_seed(seed);
-    let mut trainer = Trainer::new(config, train.len(), &device).expect("a valid config");
-    while !trainer.is_finished() {
-        pollster::block_on(trainer.train_epoch(train, |_| ControlFlow::Continue(()))).expect("training runs");
-    }
-    pollster::block_on(encode_dataset(&trainer.model(), &train.take(GROUPED), &device)).expect("encodes").means
-}
 
 /// The share of digits whose 11 nearest codes (their own included) mostly hold their own label:
 /// roughly a ceiling for any grouping of these codes by neighbourhoods.
@@ -55,7 +36,7 @@ fn main() {
     println!("seed {seed}, {epochs} pretraining epochs, {GROUPED} digits grouped");
     println!("augmentation  k-means on codes  t-SNE + k-means (the recipe)  10-NN purity");
     for (name, augment) in [("none", None), ("handwriting", Some(Distortion::HANDWRITING))] {
-        let codes = pretrained_codes(&train, augment, seed, epochs);
+        let codes = pretrained_codes(&train, seed, epochs, GROUPED, augment, std::path::Path::new("/tmp"));
         let on_codes = clustering_accuracy(&kmeans(&codes, dim, 10, 10, seed).assignments, &labels);
         let map = tsne_2d(&codes, dim, 30.0, MAP_EXAGGERATION, 1000, seed);
         let grouped = clustering_accuracy(&kmeans(&map, 2, 10, 50, seed).assignments, &labels);

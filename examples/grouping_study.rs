@@ -19,17 +19,16 @@
 //! `cargo run --release --features studies --example grouping_study -- [SEED] [RESTARTS] [PRETRAIN_EPOCHS] [CACHE_DIR]`
 //! (`GROUPED=5000 AUGMENT=0` in the environment: the page's Quick recipe's grouping.)
 
-use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use burn::tensor::Device;
+mod common;
+
+use common::pretrained_codes;
+use mixvae::augment::Distortion;
 use mixvae::clustering::{cluster_variances, consensus, group_means, medoid, tsne_groupings};
-use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
-use mixvae::inference::encode_dataset;
+use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::metrics::{clustering_accuracy, silhouette};
 use mixvae::model::ModelConfig;
-use mixvae::recipe::{PriorInit, TrainingConfig};
-use mixvae::training::Trainer;
 use pathfinding::kuhn_munkres::kuhn_munkres;
 use pathfinding::matrix::Matrix;
 
@@ -43,30 +42,6 @@ fn augmented() -> bool {
     std::env::var("AUGMENT").map_or(true, |v| v != "0")
 }
 const K: usize = 10;
-
-fn pretrained_codes(train: &Dataset, seed: u64, epochs: usize, cache: &PathBuf) -> Vec<f32> {
-    if let Ok(bytes) = std::fs::read(cache) {
-        return bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect();
-    }
-    let device = Device::flex();
-    let config = TrainingConfig::new(ModelConfig::new())
-        .with_pretrain_epochs(epochs)
-        .with_anchor_epochs(0)
-        .with_self_training_epochs(0)
-        .with_mixture_epochs(0)
-        .with_prior_init(PriorInit::Random)
-        .with_seed(seed);
-    let config = if augmented() { config } else { config.with_augment(None) };
-    let mut trainer = Trainer::new(config, train.len(), &device).expect("a valid config");
-    while !trainer.is_finished() {
-        pollster::block_on(trainer.train_epoch(train, |_| ControlFlow::Continue(()))).expect("training runs");
-    }
-    let codes =
-        pollster::block_on(encode_dataset(&trainer.model(), &train.take(grouped()), &device)).expect("encodes").means;
-    let bytes: Vec<u8> = codes.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(cache, bytes).expect("writes the cache");
-    codes
-}
 
 /// Mean log-density of the codes under the mixture of the groups' diagonal Gaussians (equal
 /// weights), and how often a code's likeliest component is its own group.
@@ -134,12 +109,8 @@ fn main() {
     let grouped = grouped();
     let labels: Vec<usize> = train.labels().expect("labelled")[..grouped].iter().map(|&l| l as usize).collect();
     let dim = ModelConfig::new().latent_dim;
-    let codes = pretrained_codes(
-        &train,
-        seed,
-        epochs,
-        &dir.join(format!("grouping-codes-{seed}-{epochs}-{grouped}-{}.f32", u8::from(augmented()))),
-    );
+    let augment = augmented().then_some(Distortion::HANDWRITING);
+    let codes = pretrained_codes(&train, seed, epochs, grouped, augment, &dir);
     // The recipe's own starts (each t-SNE on one thread, as many at once as there are cores).
     let groupings = tsne_groupings(&codes, dim, K, restarts, seed);
     let typical = consensus(&groupings);

