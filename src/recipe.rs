@@ -64,17 +64,19 @@ pub struct TrainingConfig {
     pub warmup_epochs: usize,
     /// How the prior's means and variances are initialised from the encoded training data
     /// when the mixture stage begins. Without it (and without pretraining) the components
-    /// collapse: see the tests.
-    #[config(default = "PriorInit::TsneKMeans")]
+    /// collapse: see the tests. Both recipes over-cluster the t-SNE map and merge along the
+    /// codes' neighbour graph: its groups matched the digits better than the most typical of ten
+    /// maps' k-means groups, for one map's cost (docs/experiments.md, "Towards 0.97").
+    #[config(default = "PriorInit::TsneMerged")]
     pub prior_init: PriorInit,
     /// Training images encoded for that initialisation.
     #[config(default = 20000)]
     pub init_sample: usize,
-    /// t-SNE starts of that grouping ([`PriorInit::TsneKMeans`]); of several, the grouping most
-    /// like the others is kept (`clustering::tsne_grouping`): one start's random layout can merge
-    /// two digits, and that decides a run (docs/experiments.md, "Towards 0.97"). Each start costs
-    /// a t-SNE of `init_sample` codes.
-    #[config(default = 10)]
+    /// t-SNE maps of that grouping; of several, the grouping most like the others is kept
+    /// (`clustering::tsne_grouping`, `merging::tsne_merged_grouping`): with k-means on the map,
+    /// one start's random layout can merge two digits, and that decides a run. Each start costs
+    /// a t-SNE of `init_sample` codes, in the page one after another in the worker.
+    #[config(default = 1)]
     pub grouping_starts: usize,
     /// Training digits distorted at random in every stage (augmentation); `None`: the digits as
     /// they are (and what a config saved before augmentation existed reads as).
@@ -163,11 +165,11 @@ pub struct TrainSettings {
     pub init_sample: usize,
     /// t-SNE starts of that grouping (see [`TrainingConfig::grouping_starts`]). Not in the
     /// Train form: in the page the starts run one after another, each holding the worker (about
-    /// 8 s for 5,000 digits), so the page groups once; absent, it is 1.
+    /// 8 s for 5,000 digits), so both presets group from one; absent, it is 1.
     #[serde(default = "one_start")]
     pub grouping_starts: usize,
-    /// How the pretrained codes are grouped to place the mixture (not in the Train form: each
-    /// preset has its own). A run saved without it groups as the Full recipe does.
+    /// How the pretrained codes are grouped to place the mixture (not in the Train form). A run
+    /// saved without it was grouped by k-means on the map, and resumes so.
     #[serde(default = "map_kmeans")]
     pub grouping: PriorInit,
     pub seed: u64,
@@ -211,9 +213,8 @@ impl TrainSettings {
         }
     }
 
-    /// The recipe of the shipped model (the CLI's defaults, [`TrainingConfig`]'s): longer
-    /// pretraining and more digits grouped, ten t-SNE starts ([`TrainSettings::page_full`] is
-    /// the page's Full preset, grouped from one).
+    /// The recipe of the shipped model (the CLI's defaults, [`TrainingConfig`]'s), the Train
+    /// form's Full preset: longer pretraining, more digits grouped, augmentation, self-training.
     pub fn shipped() -> Self {
         let full = TrainingConfig::new(ModelConfig::new());
         Self {
@@ -231,12 +232,6 @@ impl TrainSettings {
             seed: full.seed,
             augment: full.augment.is_some(),
         }
-    }
-
-    /// The Train form's Full preset: the shipped recipe, grouped from one t-SNE start (see
-    /// `grouping_starts`: in the page the starts would hold the worker one after another).
-    pub fn page_full() -> Self {
-        Self { grouping_starts: 1, ..Self::shipped() }
     }
 
     /// The value of the form field `name` (one of [`TRAIN_FIELDS`]').
@@ -337,10 +332,10 @@ pub struct TrainForm {
     pub fields: Vec<FieldSpec>,
     /// Short enough to watch in a browser; the form starts with it.
     pub quick: TrainSettings,
-    /// The shipped model's recipe ([`TrainSettings::page_full`]).
+    /// The shipped model's recipe ([`TrainSettings::shipped`]).
     pub full: TrainSettings,
 }
 
 pub fn train_form() -> TrainForm {
-    TrainForm { fields: TRAIN_FIELDS.to_vec(), quick: TrainSettings::page_defaults(), full: TrainSettings::page_full() }
+    TrainForm { fields: TRAIN_FIELDS.to_vec(), quick: TrainSettings::page_defaults(), full: TrainSettings::shipped() }
 }

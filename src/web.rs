@@ -293,18 +293,6 @@ impl Engine {
         Ok(vec![done as f64, seconds])
     }
 
-    /// The Train form's Quick preset (the page's defaults).
-    #[wasm_bindgen(js_name = quickPreset)]
-    pub fn quick_preset() -> Result<Ts<TrainSettings>, JsError> {
-        ts(&TrainSettings::page_defaults())
-    }
-
-    /// The Train form's Full preset: the shipped model's recipe, grouped from one start.
-    #[wasm_bindgen(js_name = fullPreset)]
-    pub fn full_preset() -> Result<Ts<TrainSettings>, JsError> {
-        ts(&TrainSettings::page_full())
-    }
-
     /// Where a training step's time goes (benchmarks; a fresh model is trained).
     #[wasm_bindgen(js_name = profileTrainingStep)]
     pub async fn profile_training_step(

@@ -210,7 +210,7 @@ test('training shows the clusters forming: the map and the grid follow it, and i
 
 test('training from scratch moves the progress bar and the loss falls', async () => {
   const { page, errors } = await openPage(browser, server.url);
-  assert.match(await page.textContent('[data-testid=train-estimate]'), /^20 epochs: about .*; reaches about 0\.93/);
+  assert.match(await page.textContent('[data-testid=train-estimate]'), /^20 epochs: about .*; reaches about 0\.935 /);
   await page.selectOption('[data-testid=train-preset]', 'full');
   assert.equal(await page.inputValue('input[name=pretrain_epochs]'), '35', 'the full recipe fills the numbers');
   assert.match(await page.textContent('[data-testid=train-estimate]'), /^83 epochs: .*the shipped model/);
