@@ -64,7 +64,7 @@ pub struct TrainArgs {
     warmup_epochs: usize,
     /// How the prior starts after pretraining (random: no initialisation from data, which
     /// shows the collapse it prevents).
-    #[arg(long, value_enum, default_value_t = PriorInitArg::TsneKMeans)]
+    #[arg(long, value_enum, default_value_t = defaults().prior_init.into())]
     prior_init: PriorInitArg,
     /// Train on the digits as they are, without the small random shifts, turns and scalings.
     #[arg(long)]
@@ -92,6 +92,17 @@ impl From<PriorInitArg> for PriorInit {
             PriorInitArg::KMeans => PriorInit::KMeans,
             PriorInitArg::TsneKMeans => PriorInit::TsneKMeans,
             PriorInitArg::TsneMerged => PriorInit::TsneMerged,
+        }
+    }
+}
+
+impl From<PriorInit> for PriorInitArg {
+    fn from(init: PriorInit) -> Self {
+        match init {
+            PriorInit::Random => PriorInitArg::Random,
+            PriorInit::KMeans => PriorInitArg::KMeans,
+            PriorInit::TsneKMeans => PriorInitArg::TsneKMeans,
+            PriorInit::TsneMerged => PriorInitArg::TsneMerged,
         }
     }
 }
@@ -227,5 +238,24 @@ fn print_trained(summary: &ModelSummary, out: &Path, test_size: usize, k: usize,
         );
         print_scores(&title, scores, test_size, k);
         println!("  total time    {total_seconds:.0} s");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        train: TrainArgs,
+    }
+
+    #[test]
+    fn train_without_options_trains_the_shipped_recipe() {
+        let asked = Cli::parse_from(["mixvae"]).train.config();
+        assert_eq!(serde_json::to_value(asked).unwrap(), serde_json::to_value(defaults()).unwrap());
     }
 }
