@@ -42,13 +42,13 @@ function line({ recipe, backend, trainSize, runs }) {
   return { name: `${RECIPE_NAMES[recipe] ?? recipe} (${backend}, ${seeds}): ${final.toFixed(3)}`, type: 'line', showSymbol: false, data };
 }
 
-const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 720, height: 360 });
+const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 720, height: 400 });
 chart.setOption({
   animation: false,
   backgroundColor: '#fff',
   title: { text: 'Mean test accuracy after each epoch', left: 'center', textStyle: { fontSize: 14 } },
   legend: { bottom: 0 },
-  grid: { left: 60, right: 20, top: 40, bottom: 70 },
+  grid: { left: 60, right: 20, top: 40, bottom: 110 },
   xAxis: { type: 'value', name: 'training images seen (millions)', nameLocation: 'middle', nameGap: 28 },
   yAxis: { type: 'value', name: 'accuracy', min: 0, max: 1 },
   series: pooled(reports).map(line),
