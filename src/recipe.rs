@@ -213,8 +213,9 @@ impl TrainSettings {
         }
     }
 
-    /// The recipe of the shipped model (the CLI's defaults, [`TrainingConfig`]'s), the Train
-    /// form's Full preset: longer pretraining, more digits grouped, augmentation, self-training.
+    /// The Full recipe (the CLI's defaults, [`TrainingConfig`]'s), the Train form's Full preset:
+    /// longer pretraining, more digits grouped, augmentation, self-training. The shipped model
+    /// was trained by it when it grouped by k-means on ten maps (docs/experiments.md, "Results").
     pub fn shipped() -> Self {
         let full = TrainingConfig::new(ModelConfig::new());
         Self {
