@@ -23,6 +23,8 @@ import { hideTimestampQuery } from './hideTimestampQuery.mjs';
  *  The native wgpu tests hold 1e-4 (tests/wgpu.rs); Dawn's shaders are compiled by another
  *  compiler, hence a little more room. */
 export const AGREEMENT_TOLERANCE = 1e-3;
+/** The Train form's presets, as the core writes them for the page. */
+const TRAIN_FORM = JSON.parse(readFileSync(new URL('../../www/generated/train-form.json', import.meta.url), 'utf8'));
 
 const { values: opts } = parseArgs({
   options: {
@@ -123,7 +125,7 @@ async function countsPerStep(batch, shortSteps, longSteps) {
 /** The CPU's and WebGPU's loss terms over the first `steps` steps of one run resumed from the
  *  shipped weights (pretraining's autoencoder loss: no sampled noise), at batch 32. */
 async function agreement(steps) {
-  const settings = { ...Engine.quickPreset(), pretrain_epochs: 1, anchor_epochs: 0, self_training_epochs: 0, mixture_epochs: 0, batch_size: 32 };
+  const settings = { ...TRAIN_FORM.quick, pretrain_epochs: 1, anchor_epochs: 0, self_training_epochs: 0, mixture_epochs: 0, batch_size: 32 };
   const progress = { settings, epochs_done: 0, steps_done: 0, total_epochs: 1 };
   const losses = {};
   for (const [name, engine] of Object.entries({ cpu, webgpu: gpu })) {
@@ -157,7 +159,7 @@ async function presetRun(name, settings, limitSeconds = Infinity) {
     if (report.epoch) {
       epochs += 1;
       accuracy = report.epoch.scores?.accuracy ?? accuracy;
-      log(`${name}: epoch ${epochs} of ${settings.pretrain_epochs + settings.anchor_epochs + settings.self_training_epochs + settings.epochs}, ${fmt((performance.now() - start) / 1000, 1)} s, accuracy ${fmt(accuracy, 4)}`);
+      log(`${name}: epoch ${epochs} of ${settings.pretrain_epochs + settings.anchor_epochs + settings.self_training_epochs + settings.mixture_epochs}, ${fmt((performance.now() - start) / 1000, 1)} s, accuracy ${fmt(accuracy, 4)}`);
     }
   }
   gpu.trainStop();
@@ -202,8 +204,8 @@ if (checkOnly) {
     return cpu128;
   });
   await part('profile', () => gpu.profileTrainingStep(128, 8, 16));
-  if (!opts['skip-quick']) await part('quick', () => presetRun('Quick', Engine.quickPreset()));
-  if (fullSeconds) await part('full', () => presetRun('Full', Engine.fullPreset(), fullSeconds));
+  if (!opts['skip-quick']) await part('quick', () => presetRun('Quick', TRAIN_FORM.quick));
+  if (fullSeconds) await part('full', () => presetRun('Full', TRAIN_FORM.full, fullSeconds));
 }
 cpu.free();
 gpu.free();
