@@ -22,9 +22,9 @@ mod common;
 
 use common::pretrained_codes;
 use mixvae::augment::Distortion;
-use mixvae::clustering::{MAP_EXAGGERATION, each_on_one_thread, kmeans, medoid, on_one_thread, tsne_2d, tsne_grouping};
+use mixvae::clustering::{each_on_one_thread, kmeans, medoid, on_one_thread, recipe_map, tsne_grouping};
 use mixvae::data::{default_mnist_dir, load_mnist};
-use mixvae::merging::{merge_groups, neighbour_graph, tsne_merged_grouping};
+use mixvae::merging::{merge_groups, merged_groupings, neighbour_graph, tsne_merged_grouping};
 use mixvae::metrics::clustering_accuracy;
 use mixvae::model::ModelConfig;
 use mixvae::recipe::TrainSettings;
@@ -67,9 +67,7 @@ fn main() {
         let codes = pretrained_codes(&train, seed, epochs, grouped, augment, &dir);
         let score =
             |groups: &[usize]| format!("{:.4} ({:.1})", clustering_accuracy(groups, &labels), size_ratio(groups));
-        let maps = each_on_one_thread(starts, |r| {
-            tsne_2d(&codes, dim, 30.0, MAP_EXAGGERATION, 1000, seed.wrapping_add(1000 * r as u64))
-        });
+        let maps = each_on_one_thread(starts, |r| recipe_map(&codes, dim, r, seed));
         let graph = neighbour_graph(&codes, dim, env_number("NEIGHBOURS", 10));
         let on_maps: Vec<Vec<usize>> = maps.iter().map(|map| kmeans(map, 2, K, 50, seed).assignments).collect();
         println!(
@@ -80,11 +78,7 @@ fn main() {
         over_clusterings_merged(&codes, dim, &maps[0], &graph, &score);
         let mut all = Vec::new();
         for (r, map) in maps.iter().enumerate() {
-            // The library's pool: 3k, 4k and 5k groups from 5 k-means seeds, each merged; the medoid.
-            let pool: Vec<Vec<usize>> = (0..5)
-                .flat_map(|o| [3 * K, 4 * K, 5 * K].map(|m| (o, m)))
-                .map(|(o, m)| merge_groups(&kmeans(map, 2, m, 10, seed + o).assignments, &graph, K))
-                .collect();
+            let pool = merged_groupings(map, &graph, K, seed);
             let each: Vec<String> = pool.iter().map(|g| score(g)).collect();
             println!("  map {r}: pool {}; its most typical {}", each.join(" "), score(&pool[medoid(&pool)]));
             all.extend(pool);

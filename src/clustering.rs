@@ -112,13 +112,18 @@ pub fn tsne_grouping(points: &[f32], dim: usize, k: usize, starts: usize, seed: 
     groupings.swap_remove(best)
 }
 
-/// The groups of each of `starts` t-SNE starts (start r seeded by `seed + 1000 r`; k-means on
-/// each map by `seed`), in the order of the starts. See [`tsne_grouping`].
+/// The groups of each of `starts` t-SNE starts (k-means on each [`recipe_map`] by `seed`), in
+/// the order of the starts. See [`tsne_grouping`].
 pub fn tsne_groupings(points: &[f32], dim: usize, k: usize, starts: usize, seed: u64) -> Vec<Vec<usize>> {
     each_on_one_thread(starts, |r| {
-        let map = tsne_2d(points, dim, 30.0, MAP_EXAGGERATION, 1000, seed.wrapping_add(1000 * r as u64));
-        kmeans(&map, 2, k, TSNE_KMEANS_RESTARTS, seed).assignments
+        kmeans(&recipe_map(points, dim, r, seed), 2, k, TSNE_KMEANS_RESTARTS, seed).assignments
     })
+}
+
+/// The t-SNE map the recipes group on, of their start number `start` (seeded by
+/// `seed + 1000 start`): perplexity 30, [`MAP_EXAGGERATION`] all run, 1,000 iterations.
+pub fn recipe_map(points: &[f32], dim: usize, start: usize, seed: u64) -> Vec<f32> {
+    tsne_2d(points, dim, 30.0, MAP_EXAGGERATION, 1000, seed.wrapping_add(1000 * start as u64))
 }
 
 /// Each grouping's mean NMI to the others (0 for a lone one): how typical it is of them.

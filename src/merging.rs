@@ -1,8 +1,9 @@
 //! How both recipes group the pretrained codes to place the mixture: the t-SNE map
 //! over-clustered, then merged along the codes' own neighbour graph. On the map, k-means into K
 //! groups now and then puts two digits that touch on the map in one group and splits a third;
-//! in 3 to 5 times as many groups it rarely mixes two digits, and the fragments of one digit are linked by far more
-//! nearest-neighbour edges in the code space than fragments of two digits. The pair of groups
+//! in 3 to 5 times as many groups it rarely mixes two digits, and the fragments of one digit
+//! are linked by far more nearest-neighbour edges in the code space than fragments of two
+//! digits. The pair of groups
 //! with the most edges between them for their sizes (average linkage on the graph) is merged
 //! until K are left. One merge of two digits costs a run about a tenth, and which merge goes
 //! wrong depends on the over-clustering, so 15 over-clusterings (3 group counts, 5 k-means
@@ -14,7 +15,7 @@ use linfa_nn::distance::L2Dist;
 use linfa_nn::{CommonNearestNeighbour, NearestNeighbour};
 use ndarray::Array2;
 
-use crate::clustering::{MAP_EXAGGERATION, each_on_one_thread, kmeans, medoid, tsne_2d};
+use crate::clustering::{each_on_one_thread, kmeans, medoid, recipe_map};
 
 /// Group counts of the over-clusterings, as multiples of K.
 const OVERCLUSTER_FACTORS: [usize; 3] = [3, 4, 5];
@@ -37,20 +38,22 @@ const MERGE_NEIGHBOURS: usize = 10;
 /// highest mean NMI to the rest). No label is used.
 pub fn tsne_merged_grouping(points: &[f32], dim: usize, k: usize, starts: usize, seed: u64) -> Vec<usize> {
     let graph = neighbour_graph(points, dim, MERGE_NEIGHBOURS);
-    let maps = each_on_one_thread(starts.max(1), |r| {
-        tsne_2d(points, dim, 30.0, MAP_EXAGGERATION, 1000, seed.wrapping_add(1000 * r as u64))
-    });
-    let mut pool = Vec::new();
-    for map in &maps {
-        for offset in 0..OVERCLUSTER_SEEDS {
-            for factor in OVERCLUSTER_FACTORS {
-                let over = kmeans(map, 2, factor * k, OVERCLUSTER_RESTARTS, seed.wrapping_add(offset));
-                pool.push(merge_groups(&over.assignments, &graph, k));
-            }
-        }
-    }
+    let maps = each_on_one_thread(starts.max(1), |r| recipe_map(points, dim, r, seed));
+    let mut pool: Vec<Vec<usize>> = maps.iter().flat_map(|map| merged_groupings(map, &graph, k, seed)).collect();
     let typical = medoid(&pool);
     pool.swap_remove(typical)
+}
+
+/// The 15 groupings of one map (`[n, 2]`): k-means into 3k, 4k and 5k groups from 5 seeds
+/// (`seed`, `seed + 1`, …), each merged down to `k` along `graph` ([`merge_groups`]).
+pub fn merged_groupings(map: &[f32], graph: &[Vec<usize>], k: usize, seed: u64) -> Vec<Vec<usize>> {
+    (0..OVERCLUSTER_SEEDS)
+        .flat_map(|offset| OVERCLUSTER_FACTORS.map(|factor| (offset, factor)))
+        .map(|(offset, factor)| {
+            let over = kmeans(map, 2, factor * k, OVERCLUSTER_RESTARTS, seed.wrapping_add(offset));
+            merge_groups(&over.assignments, graph, k)
+        })
+        .collect()
 }
 
 /// Each point's `count` nearest other points (k-d tree, linfa-nn).
